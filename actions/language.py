@@ -1,0 +1,57 @@
+"""Keep the conversation language: detected per message, sticky when a message is ambiguous."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.events import entity_values, latest_intent
+
+SUPPORTED = ("es", "en", "fr", "ht", "pt")
+LANGUAGE_SLOT = "language"
+
+
+def choose_language(current: str | None, parse: dict[str, Any], intent: str | None, targets: list[str]) -> str | None:
+    """Return the conversation language after one user message.
+
+    An explicit switch wins; an ambiguous message ("ok", "1", an emoji, a country name, a payload)
+    or one in a language we do not speak keeps the current language; otherwise the detected
+    language becomes the conversation language.
+    """
+    supported_targets = [t for t in targets if t in SUPPORTED]
+    if intent == "change_language":
+        return supported_targets[-1] if supported_targets else current
+    if parse.get("language_supported") is False:
+        return current
+    detected = parse.get("language")
+    if detected not in SUPPORTED:
+        return current
+    if parse.get("language_ambiguous") and current is not None:
+        return current
+    if parse.get("language_ambiguous"):
+        return None
+    return str(detected)
+
+
+class ActionDetectLanguage(Action):
+    """Slot mapping for ``language``: run by Rasa after every user message, before any reply."""
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "action_detect_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Set the language slot when it changes."""
+        current = tracker.get_slot(LANGUAGE_SLOT)
+        chosen = choose_language(
+            current,
+            tracker.latest_message or {},
+            latest_intent(tracker),
+            entity_values(tracker, "target_language"),
+        )
+        return [SlotSet(LANGUAGE_SLOT, chosen)] if chosen != current else []

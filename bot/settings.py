@@ -1,0 +1,61 @@
+"""Settings read from the environment, once, into one typed object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "token", "test"}
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment holds an unusable setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings of the assistant and its action server."""
+
+    environment: str
+    tracker_database_url: str
+    retention_days: int
+    rasa_auth_token: str
+
+    @property
+    def is_production(self) -> bool:
+        """Whether the strict production checks apply."""
+        return self.environment == "production"
+
+
+def _int(name: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError as err:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from err
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment and refuse unsafe production values."""
+    default_tracker = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+    settings = Settings(
+        environment=os.environ.get("VENTANILLA_ENV", "development"),
+        tracker_database_url=os.environ.get("TRACKER_DATABASE_URL", default_tracker),
+        retention_days=_int("RETENTION_DAYS", 90, 1),
+        rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN", ""),
+    )
+    if settings.is_production and settings.rasa_auth_token.lower() in _PLACEHOLDER_SECRETS:
+        raise SettingsError("RASA_AUTH_TOKEN must be set to a real secret in production")
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (read on first use, never at import)."""
+    return load_settings()

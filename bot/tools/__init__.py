@@ -1,0 +1,1 @@
+"""Developer commands run by the Makefile."""

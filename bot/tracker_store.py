@@ -1,0 +1,91 @@
+"""Rasa's SQL tracker store with the privacy duties the assistant promises.
+
+* A conversation is erased when the person confirms ``delete_my_data``: the store sees the
+  deletion action among the new events and deletes every stored event instead of saving.
+* ``purge_older_than`` deletes conversations idle for longer than the retention period.
+* The database comes from ``TRACKER_DATABASE_URL`` (SQLite by default, PostgreSQL in production).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import make_url
+
+from bot.privacy import DELETE_ACTION
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+
+class PrivacySQLTrackerStore(SQLTrackerStore):
+    """SQL tracker store that honours deletion requests and the retention period."""
+
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        event_broker: EventBroker | None = None,
+        url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Connect to ``url`` or, by default, to ``TRACKER_DATABASE_URL``."""
+        parsed = make_url(url or get_settings().tracker_database_url)
+        for key in ("dialect", "host", "port", "db", "username", "password", "query"):
+            kwargs.pop(key, None)
+        super().__init__(
+            domain=domain,
+            dialect=parsed.drivername,
+            host=parsed.host,
+            port=parsed.port,
+            db=parsed.database or "",
+            username=parsed.username,  # type: ignore[arg-type]
+            password=parsed.password,  # type: ignore[arg-type]
+            event_broker=event_broker,
+            query=dict(parsed.query) or None,
+            **kwargs,
+        )
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Save new events, or erase the conversation when it asked to be deleted."""
+        with self.session_scope() as session:
+            new_events = list(self._additional_events(session, tracker))
+        if any(
+            isinstance(event, ActionExecuted) and event.action_name == DELETE_ACTION
+            for event in new_events
+        ):
+            removed = self.delete_conversation(tracker.sender_id)
+            logger.info("Erased a conversation on request (%d stored events).", removed)
+            return
+        await super().save(tracker)
+
+    def delete_conversation(self, sender_id: str) -> int:
+        """Delete every stored event of one conversation; return how many were deleted."""
+        with self.session_scope() as session:
+            result = session.execute(
+                sa.delete(self.SQLEvent).where(self.SQLEvent.sender_id == sender_id)
+            )
+            session.commit()
+            return int(result.rowcount or 0)
+
+    def purge_older_than(self, days: int, now: float | None = None) -> int:
+        """Delete conversations whose latest event is older than ``days``; return how many."""
+        cutoff = (now if now is not None else time.time()) - days * 86400
+        with self.session_scope() as session:
+            stale = (
+                sa.select(self.SQLEvent.sender_id)
+                .group_by(self.SQLEvent.sender_id)
+                .having(sa.func.max(self.SQLEvent.timestamp) < cutoff)
+            )
+            senders = list(session.execute(stale).scalars())
+            if senders:
+                session.execute(sa.delete(self.SQLEvent).where(self.SQLEvent.sender_id.in_(senders)))
+                session.commit()
+            return len(senders)
