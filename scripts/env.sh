@@ -5,3 +5,4 @@ export TF_CPP_MIN_LOG_LEVEL=3
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 export PYTHONPATH="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 export PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.venv/bin:$PATH"
+export SQLALCHEMY_SILENCE_UBER_WARNING=1

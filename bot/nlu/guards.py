@@ -16,6 +16,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.language_detector import LANGUAGE_SUPPORTED
 
@@ -39,7 +40,7 @@ class _StatelessComponent(GraphComponent):
         """Create the component from its config."""
         return cls(config)
 
-    def process_training_data(self, training_data: Any) -> Any:
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Leave training data unchanged."""
         return training_data
 

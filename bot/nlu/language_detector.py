@@ -67,7 +67,7 @@ class LanguageDetector(GraphComponent):
         return {
             "languages": ["es", "en", "fr", "ht", "pt"],
             "default_language": "es",
-            "alpha": 0.1,
+            "alpha": 0.02,
             "ambiguous_below": 0.6,
             "foreign_min_words": 3,
             "foreign_max_known_ratio": 0.34,

@@ -1,0 +1,42 @@
+# Ventanilla: the two set-up commands are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help setup db train run shell test test-python validate test-conversations eval lint bench clean
+
+help:
+	@echo "make run    set everything up and run the assistant (SQLite, in-memory locks)"
+	@echo "make test   set everything up and run the whole suite"
+	@echo "make shell  chat with the assistant in this terminal"
+	@echo "make eval   evaluate understanding on the held-out set (writes results/)"
+	@echo "make lint   ruff and mypy"
+
+setup:
+	@scripts/bootstrap.sh
+
+db: setup
+	@source scripts/env.sh && mkdir -p var && python -m bot.privacy purge
+
+train: setup
+	@scripts/train.sh full >/dev/null
+
+run: setup db
+	@scripts/run.sh
+
+shell: setup db
+	@scripts/run.sh shell
+
+test: setup
+	@scripts/test.sh
+
+eval: setup
+	@source scripts/env.sh && python -m bot.tools.evaluate
+
+lint: setup
+	@source scripts/env.sh && ruff check bot actions tests bench && mypy bot actions
+
+bench: setup
+	@source scripts/env.sh && python bench/language_detection.py
+
+clean:
+	rm -rf models results var .rasa

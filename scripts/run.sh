@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa server (REST channel + HTTP API behind a token).
+# Usage: scripts/run.sh [shell]. Ctrl-C stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+mode=${1:-server}
+RASA_PORT=${RASA_PORT:-5005}
+ACTION_PORT=${ACTION_PORT:-5055}
+export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
+mkdir -p var
+if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
+  [ -f var/auth-token ] || python -c 'import secrets; print(secrets.token_urlsafe(24))' > var/auth-token
+  RASA_AUTH_TOKEN=$(cat var/auth-token)
+fi
+export RASA_AUTH_TOKEN
+
+model=$(scripts/train.sh full)
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+SANIC_HOST=${ACTION_HOST:-127.0.0.1} rasa run actions --port "$ACTION_PORT" --actions actions >var/actions.log 2>&1 &
+pids+=($!)
+for _ in $(seq 1 60); do
+  curl -fs "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+
+if [ "$mode" = shell ]; then
+  rasa shell --model "$model" --endpoints "${ENDPOINTS:-endpoints.yml}" --port "$RASA_PORT"
+  exit 0
+fi
+
+rasa run --model "$model" --endpoints "${ENDPOINTS:-endpoints.yml}" --credentials credentials.yml \
+  --interface "${RASA_INTERFACE:-127.0.0.1}" --port "$RASA_PORT" --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors "http://localhost:$RASA_PORT" \
+  >var/rasa.log 2>&1 &
+pids+=($!)
+for _ in $(seq 1 240); do
+  curl -fs "http://127.0.0.1:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" >/dev/null 2>&1 && break
+  kill -0 "${pids[1]}" 2>/dev/null || { echo "The Rasa server stopped; see var/rasa.log" >&2; tail -20 var/rasa.log >&2; exit 1; }
+  sleep 0.5
+done
+
+cat <<MSG
+
+Ventanilla is running.
+  Talk to it:   curl -s -X POST http://localhost:$RASA_PORT/webhooks/rest/webhook \\
+                  -H 'Content-Type: application/json' -d '{"sender": "me", "message": "hola"}'
+  HTTP API:     http://localhost:$RASA_PORT/status?token=\$(cat var/auth-token)
+  Action server: http://localhost:$ACTION_PORT/health
+  Logs:         var/rasa.log, var/actions.log
+  Chat in a terminal instead: make shell.   Stop: Ctrl-C.
+MSG
+wait -n "${pids[@]}"

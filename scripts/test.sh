@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole suite: pytest, `rasa data validate` with no warnings, Rasa test conversations.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+scripts/services.sh
+mkdir -p var results
+
+echo "== rasa data validate (warnings are failures)"
+rasa data validate --fail-on-warnings --domain domain.yml --data nlu stories --config config.yml \
+  >var/validate.log 2>&1 || { grep -E "UserWarning|ERROR|Error" var/validate.log | sed 's/\x1b\[[0-9;]*m//g' >&2; exit 1; }
+echo "ok"
+
+echo "== training the test model (cached by a hash of its inputs)"
+model=$(scripts/train.sh test)
+export VENTANILLA_TEST_MODEL="$PWD/$model"
+
+echo "== pytest"
+python -m pytest -q -p no:cacheprovider tests
+
+echo "== Rasa test conversations"
+rm -rf results/conversations
+rasa test core --model "$model" --stories tests/conversations --fail-on-prediction-errors \
+  --out results/conversations >var/test-conversations.log 2>&1 || {
+  tail -30 var/test-conversations.log >&2
+  cat results/conversations/failed_test_stories.yml >&2 2>/dev/null || true
+  exit 1
+}
+grep -E "Correct:|Accuracy" var/test-conversations.log | head -5 || true
+echo "conversations: all passed"
