@@ -53,15 +53,25 @@ class LanguageModel:
 
     @classmethod
     def fit(cls, examples: Iterable[tuple[str, str]], alpha: float = 0.1) -> "LanguageModel":
-        """Learn from (text, language) pairs."""
+        """Learn from (text, language) pairs.
+
+        A text that appears in several languages ("ok", "Guatemala") says nothing about language:
+        it only marks its words as shared, and is not counted as evidence for any language.
+        """
+        pairs = list(examples)
+        text_langs: dict[str, set[str]] = {}
+        for text, language in pairs:
+            text_langs.setdefault(" ".join(words(text)), set()).add(language)
         counts: dict[str, Counter[str]] = {}
         docs: Counter[str] = Counter()
         word_langs: dict[str, set[str]] = {}
-        for text, language in examples:
-            docs[language] += 1
-            counts.setdefault(language, Counter()).update(features(text))
+        for text, language in pairs:
             for word in words(text):
                 word_langs.setdefault(word, set()).add(language)
+            if len(text_langs[" ".join(words(text))]) > 1:
+                continue
+            docs[language] += 1
+            counts.setdefault(language, Counter()).update(features(text))
         n_docs = sum(docs.values()) or 1
         return cls(
             counts={lang: dict(c) for lang, c in counts.items()},

@@ -1,0 +1,76 @@
+"""Shared fixtures: the trained test model, a live action server and an agent over a real store."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.settings import PROJECT_ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def model_path() -> str:
+    """The model trained by scripts/train.sh test (make test sets VENTANILLA_TEST_MODEL)."""
+    path = os.environ.get("VENTANILLA_TEST_MODEL")
+    if not path or not Path(path).exists():
+        pytest.fail("VENTANILLA_TEST_MODEL is not set to a trained model: run the suite with `make test`")
+    return path
+
+
+@pytest.fixture(scope="session")
+def action_server() -> Iterator[str]:
+    """Run the real action server on a free local port."""
+    port = _free_port()
+    env = {**os.environ, "SANIC_HOST": "127.0.0.1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
+            break
+        except OSError:
+            if time.time() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("the action server did not start")
+            time.sleep(0.3)
+    yield f"http://127.0.0.1:{port}/webhook"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def tracker_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The privacy tracker store on a fresh SQLite file."""
+    from bot.tracker_store import PrivacySQLTrackerStore
+
+    return PrivacySQLTrackerStore(url=f"sqlite:///{tmp_path_factory.mktemp('tracker') / 'tracker.db'}")
+
+
+@pytest.fixture(scope="session")
+def agent(model_path: str, action_server: str, tracker_store: Any) -> Any:
+    """A Rasa agent with the test model, the live action server and the privacy store."""
+    from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
+
+    return Agent.load(model_path, action_endpoint=EndpointConfig(action_server), tracker_store=tracker_store)
