@@ -45,7 +45,9 @@ def texts(replies: list[dict[str, Any]]) -> list[str]:
         ("pt", "olá bom dia"),
     ],
 )
-async def test_first_message_gets_welcome_privacy_and_menu_in_its_language(agent: Any, language: str, greeting: str) -> None:
+async def test_first_message_gets_welcome_privacy_and_menu_in_its_language(
+    agent: Any, language: str, greeting: str
+) -> None:
     replies = await say(agent, new_sender(), greeting)
     assert texts(replies) == [
         response("utter_welcome", language),

@@ -28,7 +28,9 @@ def load_examples(paths: list[Path]) -> dict[str, dict[str, list[str]]]:
     for path in paths:
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
             language = (block.get("metadata") or {}).get("language")
-            lines = [line.strip()[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+            lines = [
+                line.strip()[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")
+            ]
             found[language][block["intent"]].extend(lines)
     return found
 

@@ -32,7 +32,7 @@ class CountryExtractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "CountryExtractor":
+    ) -> CountryExtractor:
         """Create the extractor (nothing to train: the gazetteers are the model)."""
         return cls(config)
 

@@ -80,6 +80,6 @@ class UnsupportedLanguageRouter(_StatelessComponent):
             if message.get(LANGUAGE_SUPPORTED) is False:
                 intent = {"name": UNSUPPORTED_LANGUAGE_INTENT, "confidence": 1.0}
                 message.set(INTENT, intent, add_to_output=True)
-                ranking = [intent] + list(message.get(INTENT_RANKING_KEY) or [])
+                ranking = [intent, *(message.get(INTENT_RANKING_KEY) or [])]
                 message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

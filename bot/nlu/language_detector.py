@@ -95,7 +95,7 @@ class LanguageDetector(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "LanguageDetector":
+    ) -> LanguageDetector:
         """Create an untrained component."""
         return cls(config, model_storage, resource)
 
@@ -107,7 +107,7 @@ class LanguageDetector(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "LanguageDetector":
+    ) -> LanguageDetector:
         """Load the trained model from the model storage."""
         try:
             with model_storage.read_from(resource) as directory:
@@ -120,11 +120,11 @@ class LanguageDetector(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         """Learn the languages from the language metadata of the training examples."""
         allowed = set(self._config["languages"])
-        examples = [
-            (str(m.get(TEXT)), lang)
-            for m in training_data.intent_examples
-            if (lang := metadata_language(m)) in allowed
-        ]
+        examples: list[tuple[str, str]] = []
+        for message in training_data.intent_examples:
+            language = metadata_language(message)
+            if language is not None and language in allowed:
+                examples.append((str(message.get(TEXT)), language))
         if not examples:
             logger.warning("No training example declares its language; language detection is off.")
         self._model = LanguageModel.fit(examples, alpha=float(self._config["alpha"]))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from bot.nlu.text import words
 
@@ -52,7 +52,7 @@ class LanguageModel:
     alpha: float = 0.1
 
     @classmethod
-    def fit(cls, examples: Iterable[tuple[str, str]], alpha: float = 0.1) -> "LanguageModel":
+    def fit(cls, examples: Iterable[tuple[str, str]], alpha: float = 0.1) -> LanguageModel:
         """Learn from (text, language) pairs.
 
         A text that appears in several languages ("ok", "Guatemala") says nothing about language:
@@ -126,7 +126,7 @@ class LanguageModel:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "LanguageModel":  # type: ignore[type-arg]
+    def from_dict(cls, data: dict) -> LanguageModel:  # type: ignore[type-arg]
         """Rebuild a model serialised with to_dict."""
         return cls(
             counts=data["counts"],

@@ -128,14 +128,17 @@ def summarise(parsed: list[Parsed]) -> dict[str, object]:
         "confusions": [
             {"intent": a, "predicted": b, "count": n} for (a, b), n in confusions.most_common(25)
         ],
-        "errors": [asdict(r) for r in parsed if r.intent != r.predicted_intent or r.language != r.predicted_language],
+        "errors": [
+            asdict(r) for r in parsed if r.intent != r.predicted_intent or r.language != r.predicted_language
+        ],
     }
 
 
 def table(summary: dict) -> str:  # type: ignore[type-arg]
     """Render the summary as a Markdown table."""
     lines = [
-        "| language | examples | intent macro-F1 | (classifier only) | report_emergency recall | language acc. | language acc. (1-3 words) |",
+        "| language | examples | intent macro-F1 | (classifier only) | report_emergency recall "
+        "| language acc. | language acc. (1-3 words) |",
         "|---|---|---|---|---|---|---|",
     ]
     for language, s in summary["per_language"].items():
@@ -165,7 +168,7 @@ def main() -> int:
     (RESULTS / "eval.md").write_text(f"# Held-out evaluation ({model})\n\n{rendered}\n", encoding="utf-8")
     per_intent = RESULTS / "eval-intents.md"
     with per_intent.open("w", encoding="utf-8") as out:
-        for language, s in summary["per_language"].items():  # type: ignore[union-attr]
+        for language, s in summary["per_language"].items():  # type: ignore[attr-defined]
             out.write(f"\n## {language}\n\n| intent | precision | recall | F1 | support |\n|---|---|---|---|---|\n")
             for intent, m in s["intents"].items():
                 out.write(f"| {intent} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} | {m['support']} |\n")
