@@ -1,9 +1,11 @@
-"""Rasa NLU components that keep bad input from derailing understanding.
+"""Rasa NLU components that keep bad input, or a missed emergency, from derailing understanding.
 
 ``MessageGuard`` (first in the pipeline) bounds the text the pipeline reads, so a 20,000-character
 message costs no more than a long one. ``UnsupportedLanguageRouter`` (last) turns a message written
 in a language we do not speak into the ``unsupported_language`` intent, which the dialogue answers
-with the language menu instead of a confident wrong answer.
+with the language menu instead of a confident wrong answer. ``EmergencyPriority`` (after the fallback
+classifier) chooses ``report_emergency`` whenever the classifier gives it a fair share of its belief:
+missing a person in danger costs far more than showing safety advice to someone who is not.
 """
 
 from __future__ import annotations
@@ -82,4 +84,28 @@ class UnsupportedLanguageRouter(_StatelessComponent):
                 message.set(INTENT, intent, add_to_output=True)
                 ranking = [intent, *(message.get(INTENT_RANKING_KEY) or [])]
                 message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class EmergencyPriority(_StatelessComponent):
+    """Promotes the emergency intent when its confidence reaches a low threshold."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """The promoted intent and the confidence at which it is promoted."""
+        return {"intent": "report_emergency", "threshold": 0.15}
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Choose the emergency intent if the classifier ranks it at or above the threshold."""
+        name, threshold = self._config["intent"], float(self._config["threshold"])
+        for message in messages:
+            current = (message.get(INTENT) or {}).get("name")
+            ranking = list(message.get(INTENT_RANKING_KEY) or [])
+            emergency = next((r for r in ranking if r.get("name") == name), None)
+            if current != name and emergency and emergency.get("confidence", 0.0) >= threshold:
+                message.set(INTENT, dict(emergency), add_to_output=True)
+                message.set(
+                    INTENT_RANKING_KEY, [emergency, *(r for r in ranking if r is not emergency)], add_to_output=True
+                )
         return messages

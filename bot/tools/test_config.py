@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-TEST_EPOCHS = {"DIETClassifier": 40, "TEDPolicy": 20}
+TEST_EPOCHS = {"DIETClassifier": 30, "TEDPolicy": 10}
 
 
 def main(source: str, target: str) -> None:
