@@ -30,7 +30,7 @@ def load(paths: list[Path]) -> list[tuple[str, str]]:
     for path in paths:
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
             language = (block.get("metadata") or {}).get("language")
-            if language in LANGUAGES:
+            if "intent" in block and language in LANGUAGES:
                 pairs += [
                     (line.strip()[2:].strip(), language)
                     for line in block["examples"].splitlines()

@@ -20,6 +20,7 @@ class Settings:
     """Runtime settings of the assistant and its action server."""
 
     environment: str
+    database_url: str
     tracker_database_url: str
     retention_days: int
     rasa_auth_token: str
@@ -46,6 +47,7 @@ def load_settings() -> Settings:
     default_tracker = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
     settings = Settings(
         environment=os.environ.get("VENTANILLA_ENV", "development"),
+        database_url=os.environ.get("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'ventanilla.db'}"),
         tracker_database_url=os.environ.get("TRACKER_DATABASE_URL", default_tracker),
         retention_days=_int("RETENTION_DAYS", 90, 1),
         rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN", ""),

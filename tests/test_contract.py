@@ -27,6 +27,8 @@ def load_examples(paths: list[Path]) -> dict[str, dict[str, list[str]]]:
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for path in paths:
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            if "intent" not in block:
+                continue
             language = (block.get("metadata") or {}).get("language")
             lines = [
                 line.strip()[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")

@@ -1,0 +1,1 @@
+"""The information database: verified answers, help points and hotlines, with their sources."""

@@ -1,0 +1,96 @@
+"""Content commands for desk administrators.
+
+    python -m bot.infodb migrate                   create or upgrade the database (Alembic)
+    python -m bot.infodb import [DIR]              import content/ (YAML), all or nothing, re-runnable
+    python -m bot.infodb import-csv FILE           import answers from CSV, all or nothing
+    python -m bot.infodb export-csv FILE           export every answer text to CSV
+    python -m bot.infodb stale [--months 12]       list content not verified for that long
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from bot.infodb.content import (
+    ContentBundle,
+    ContentError,
+    export_answers_csv,
+    import_bundle,
+    load_answers_csv,
+    load_bundle,
+    load_facts,
+)
+from bot.infodb.session import session_scope
+from bot.settings import PROJECT_ROOT, get_settings
+
+CONTENT_DIR = PROJECT_ROOT / "content"
+
+
+def migrate(url: str | None = None) -> None:
+    """Upgrade the database to the newest schema."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    if url:
+        config.cmd_opts = argparse.Namespace(x=[f"url={url}"])
+    command.upgrade(config, "head")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one content command."""
+    parser = argparse.ArgumentParser(prog="python -m bot.infodb", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate")
+    imp = sub.add_parser("import")
+    imp.add_argument("directory", nargs="?", default=str(CONTENT_DIR))
+    imp_csv = sub.add_parser("import-csv")
+    imp_csv.add_argument("file")
+    exp = sub.add_parser("export-csv")
+    exp.add_argument("file")
+    stale = sub.add_parser("stale")
+    stale.add_argument("--months", type=int, default=12)
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "migrate":
+            migrate(get_settings().database_url)
+            print("database is at the newest schema")
+        elif args.command == "import":
+            bundle = load_bundle(Path(args.directory), date.today())
+            with session_scope() as session:
+                counts = import_bundle(session, bundle)
+            print("imported " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+        elif args.command == "import-csv":
+            facts = load_facts(CONTENT_DIR / "facts.yml")
+            bundle = ContentBundle(facts=facts, answers=load_answers_csv(Path(args.file), facts))
+            with session_scope() as session:
+                counts = import_bundle(session, bundle)
+            print(f"imported {counts['answers']} answers from {args.file}")
+        elif args.command == "export-csv":
+            with session_scope() as session:
+                rows = export_answers_csv(session, Path(args.file))
+            print(f"exported {rows} rows to {args.file}")
+        elif args.command == "stale":
+            from bot.infodb.queries import stale_content
+
+            cutoff = date.today() - timedelta(days=round(args.months * 30.44))
+            with session_scope() as session:
+                rows = stale_content(session, verified_before=cutoff)
+            for kind, key, verified in rows:
+                print(f"{verified.isoformat()}  {kind:<10}  {key}")
+            print(f"{len(rows)} item(s) not verified since {cutoff.isoformat()}")
+    except ContentError as err:
+        print(f"error: {err}", file=sys.stderr)
+        print("nothing was imported", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
