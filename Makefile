@@ -15,7 +15,8 @@ setup:
 	@scripts/bootstrap.sh
 
 db: setup
-	@source scripts/env.sh && mkdir -p var && python -m bot.privacy purge
+	@source scripts/env.sh && mkdir -p var && python -m bot.infodb migrate && python -m bot.infodb import \
+		&& python -m bot.privacy purge
 
 train: setup
 	@scripts/train.sh full >/dev/null

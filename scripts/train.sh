@@ -11,14 +11,14 @@ if [ "$kind" = test ]; then
   config=var/config.test.yml
   python -m bot.tools.test_config config.yml "$config"
 fi
-hash=$( { cat "$config" domain.yml requirements.txt; find nlu stories bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) | LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-16)
+hash=$( { cat "$config" domain.yml requirements.txt scripts/train.sh; find nlu stories bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) | LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-16)
 model="models/$kind-$hash.tar.gz"
 if [ -f "$model" ]; then
   echo "Model up to date: $model" >&2
 else
   echo "Training $kind model ($model)..." >&2
   start=$(date +%s)
-  rasa train --quiet --config "$config" --domain domain.yml --data nlu stories \
+  rasa train --quiet --augmentation 0 --config "$config" --domain domain.yml --data nlu stories \
     --out models --fixed-model-name "$kind-$hash" >var/train-$kind.log 2>&1 || { tail -40 var/train-$kind.log >&2; exit 1; }
   echo "Trained in $(( $(date +%s) - start )) s" >&2
 fi

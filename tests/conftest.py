@@ -33,10 +33,35 @@ def model_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def action_server() -> Iterator[str]:
-    """Run the real action server on a free local port."""
+def seeded_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated SQLite information database with the seed content."""
+    from tests.infodb_fixtures import migrated, sqlite_url
+
+    url = sqlite_url(tmp_path_factory.mktemp("infodb"))
+    migrated(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty, migrated information database on SQLite and on PostgreSQL."""
+    from tests.infodb_fixtures import migrated, postgres_url, sqlite_url
+
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path)
+        migrated(url, seed=False)
+        yield url
+    else:
+        for url in postgres_url():
+            migrated(url, seed=False)
+            yield url
+
+
+@pytest.fixture(scope="session")
+def action_server(seeded_database_url: str) -> Iterator[str]:
+    """Run the real action server on a free local port, over the seeded database."""
     port = _free_port()
-    env = {**os.environ, "SANIC_HOST": "127.0.0.1"}
+    env = {**os.environ, "SANIC_HOST": "127.0.0.1", "DATABASE_URL": seeded_database_url}
     process = subprocess.Popen(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
         cwd=PROJECT_ROOT,

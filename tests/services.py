@@ -27,3 +27,9 @@ def require(url: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return url
+
+
+def postgres_schema_url(base_url: str, schema: str) -> str:
+    """A URL whose connections use one schema (created by the caller)."""
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}options=-csearch_path%3D{schema}"

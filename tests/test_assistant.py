@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot import i18n
 from bot.settings import PROJECT_ROOT
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -102,11 +103,20 @@ async def test_second_failure_offers_a_person(agent: Any) -> None:
     assert texts(second) == [response("utter_offer_human", "pt")]
 
 
-async def test_emergency_gets_safety_advice_first(agent: Any) -> None:
+async def test_emergency_gets_the_countrys_emergency_numbers_first(agent: Any) -> None:
     sender = new_sender()
     await say(agent, sender, "hola buenas tardes")
+    await say(agent, sender, "estoy en Honduras")
     replies = await say(agent, sender, "ayuda por favor me quieren matar")
-    assert texts(replies)[0] == response("utter_emergency_safety", "es")
+    assert texts(replies)[0].startswith(i18n.text("hotlines_intro", "es", country="Honduras"))
+    assert "911" in texts(replies)[0]
+
+
+async def test_topic_question_is_answered_with_source_and_date(agent: Any) -> None:
+    sender = new_sender()
+    await say(agent, sender, "olá bom dia")
+    asked = await say(agent, sender, "como pedir asilo no mexico")
+    assert texts(asked)[-1].startswith("*") and "Verificado em" in texts(asked)[-1]
 
 
 async def test_delete_my_data_asks_then_erases_the_conversation(agent: Any, tracker_store: Any) -> None:

@@ -25,8 +25,8 @@ def upgrade() -> None:
         sa.Column("country", sa.String(80), nullable=False),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("source", sa.Text, nullable=False),
-        sa.Column("source_date", sa.String(80), nullable=False),
-        sa.Column("flag", sa.String(40), nullable=False),
+        sa.Column("source_date", sa.Text, nullable=False),
+        sa.Column("flag", sa.Text, nullable=False),
     )
     op.create_table("topics", sa.Column("id", sa.String(64), primary_key=True))
     op.create_table(
@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("name", sa.Text, nullable=False),
         sa.Column("url", sa.Text),
-        sa.Column("source_date", sa.String(80), nullable=False),
+        sa.Column("source_date", sa.Text, nullable=False),
     )
     op.create_table(
         "help_points",
@@ -89,11 +89,11 @@ def upgrade() -> None:
         sa.Column("number", sa.String(64), nullable=False),
         sa.Column("hours", sa.String(64)),
         sa.Column("labels", sa.JSON, nullable=False),
-        sa.Column("flag", sa.String(40), nullable=False),
+        sa.Column("flag", sa.Text, nullable=False),
         sa.Column("fact_ids", sa.JSON, nullable=False),
         sa.Column("source_name", sa.Text, nullable=False),
         sa.Column("source_url", sa.Text),
-        sa.Column("source_date", sa.String(80), nullable=False),
+        sa.Column("source_date", sa.Text, nullable=False),
         sa.Column("verified_at", sa.Date, nullable=False),
     )
     dialect = op.get_bind().dialect.name

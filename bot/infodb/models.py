@@ -21,8 +21,8 @@ class Fact(Base):  # type: ignore[valid-type,misc]
     country = sa.Column(sa.String(80), nullable=False)
     text = sa.Column(sa.Text, nullable=False)
     source = sa.Column(sa.Text, nullable=False)
-    source_date = sa.Column(sa.String(80), nullable=False)
-    flag = sa.Column(sa.String(40), nullable=False)
+    source_date = sa.Column(sa.Text, nullable=False)
+    flag = sa.Column(sa.Text, nullable=False)
 
 
 class Topic(Base):  # type: ignore[valid-type,misc]
@@ -90,7 +90,7 @@ class AnswerSource(Base):  # type: ignore[valid-type,misc]
     position = sa.Column(sa.Integer, nullable=False)
     name = sa.Column(sa.Text, nullable=False)
     url = sa.Column(sa.Text)
-    source_date = sa.Column(sa.String(80), nullable=False)
+    source_date = sa.Column(sa.Text, nullable=False)
 
     answer = relationship("Answer", back_populates="sources")
 
@@ -130,11 +130,11 @@ class Hotline(Base):  # type: ignore[valid-type,misc]
     number = sa.Column(sa.String(64), nullable=False)
     hours = sa.Column(sa.String(64))
     labels = sa.Column(sa.JSON, nullable=False, default=dict)  # {language: text}
-    flag = sa.Column(sa.String(40), nullable=False)
+    flag = sa.Column(sa.Text, nullable=False)
     fact_ids = sa.Column(sa.JSON, nullable=False, default=list)
     source_name = sa.Column(sa.Text, nullable=False)
     source_url = sa.Column(sa.Text)
-    source_date = sa.Column(sa.String(80), nullable=False)
+    source_date = sa.Column(sa.Text, nullable=False)
     verified_at = sa.Column(sa.Date, nullable=False)
 
 

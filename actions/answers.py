@@ -1,0 +1,111 @@
+"""Answer topic questions from the information database.
+
+One action serves every topic intent: it reads the topic (the latest intent, or the topic that was
+waiting for the person's country), asks for the country once when the answer depends on it, and
+answers in the conversation language with the source and the date it was verified. Emergencies get
+the country's emergency numbers before anything else; help-point questions get the nearest places.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import replies
+from actions.events import latest_intent, shared_location
+from bot import i18n
+from bot.infodb.content import TOPICS
+from bot.infodb.models import REGIONAL
+from bot.infodb.repository import InfoRepository
+
+logger = logging.getLogger(__name__)
+
+EMERGENCY_TOPICS = ("report_emergency", "ask_emergency_numbers")
+HELP_POINT_TOPIC = "find_help_point"
+
+
+class ActionAnswerTopic(Action):
+    """Answer the topic of the latest message (or the one waiting for a country)."""
+
+    def __init__(self, repository: InfoRepository | None = None) -> None:
+        """Use the given repository, or the information database of DATABASE_URL (lazily)."""
+        self._repository = repository
+
+    @property
+    def repository(self) -> InfoRepository:
+        """The repository, created on first use."""
+        if self._repository is None:
+            self._repository = InfoRepository()
+        return self._repository
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "action_answer_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Send the answer (or ask for the country once)."""
+        language = i18n.language_or_default(tracker.get_slot("language"))
+        intent = latest_intent(tracker)
+        pending = tracker.get_slot("pending_topic")
+        topic = intent if intent in TOPICS else pending
+        events: list[dict[str, Any]] = []
+        if pending and topic == pending:
+            events.append(SlotSet("pending_topic", None))
+        if topic is None:
+            dispatcher.utter_message(response="utter_inform_ack")
+            dispatcher.utter_message(response="utter_main_menu")
+            return events
+        country = tracker.get_slot("country")
+        try:
+            messages, asked = self._compose(tracker, topic, country, language)
+        except SQLAlchemyError:
+            logger.exception("The information database is unavailable.")
+            messages = [{"text": i18n.text("database_unavailable", language),
+                         "buttons": [replies.person_button(language)]}]
+            asked = False
+        for message in messages:
+            dispatcher.utter_message(**message)
+        if asked:
+            return [SlotSet("pending_topic", topic), SlotSet("country_asked", True)]
+        return events
+
+    def _compose(
+        self, tracker: Tracker, topic: str, country: str | None, language: str
+    ) -> tuple[list[replies.Message], bool]:
+        """Build the reply; the flag says the country was asked for."""
+        messages: list[replies.Message] = []
+        known_country = country if country and country != REGIONAL else None
+        asked = False
+        if topic in EMERGENCY_TOPICS and known_country:
+            lines = self.repository.hotlines(country=known_country)
+            messages += replies.hotline_messages(lines, known_country, language)
+        if topic == "report_emergency" and not known_country:
+            messages.append(replies.ask_country_message(language, "hotlines_ask_country"))
+            asked = True
+        elif country is None and not tracker.get_slot("country_asked") and (
+            topic == "ask_emergency_numbers" or self.repository.country_matters(topic=topic)
+        ):
+            return [replies.ask_country_message(language)], True
+        answer = self.repository.answer(topic=topic, country=country, language=language)
+        messages += replies.answer_messages(answer, language) if answer else replies.no_answer_messages(language)
+        if topic == HELP_POINT_TOPIC:
+            messages += self._help_points(tracker, known_country, language)
+        return messages, asked
+
+    def _help_points(self, tracker: Tracker, country: str | None, language: str) -> list[replies.Message]:
+        location = shared_location(tracker)
+        if location:
+            points = self.repository.nearest(latitude=location[0], longitude=location[1])
+            return replies.help_point_messages(points, language, date.today())
+        if country:
+            points = self.repository.help_points_in(country=country)
+            return replies.help_point_messages(points, language, date.today(), country=country)
+        return [{"text": i18n.text("help_points_ask_place", language)}]

@@ -1,0 +1,100 @@
+"""Turn database views into chat messages (pure functions: text from bot.i18n, data from the views)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot import i18n
+from bot.infodb.queries import AnswerView, HelpPointView, HotlineView
+
+Message = dict[str, Any]
+ASK_COUNTRY_CHOICES = ("MX", "GT", "HN", "SV", "CR", "PA", "DO", "HT")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def person_button(language: str) -> dict[str, str]:
+    """The button that asks for a person."""
+    return {"title": i18n.text("talk_to_person_button", language), "payload": "/request_human"}
+
+
+def answer_messages(view: AnswerView, language: str) -> list[Message]:
+    """An answer: any fallback note, then title, body and its source line, with a person button."""
+    messages: list[Message] = []
+    notes = []
+    if view.is_regional_fallback:
+        notes.append(i18n.text("regional_note", language, country=i18n.country_name(view.requested_country, language)))
+    if view.is_language_fallback:
+        names = i18n.table("language_names", language)
+        notes.append(i18n.text("language_note", language, language=names.get(view.language, view.language)))
+    if notes:
+        messages.append({"text": "\n".join(notes)})
+    sources = "; ".join(s.name for s in view.sources)
+    source_line = i18n.text("source_line", language, sources=sources, verified=i18n.format_date(view.verified_at))
+    messages.append({"text": f"*{view.title}*\n{view.body}\n\n{source_line}", "buttons": [person_button(language)]})
+    return messages
+
+
+def no_answer_messages(language: str) -> list[Message]:
+    """No verified answer: say so, never guess, and offer a person."""
+    return [{"text": f"{i18n.text('no_answer', language)} {i18n.text('offer_person', language)}",
+             "buttons": [person_button(language)]}]
+
+
+def ask_country_message(language: str, key: str = "ask_country") -> Message:
+    """Ask which country the person is in, with the desk countries as buttons."""
+    buttons = [
+        {"title": i18n.country_name(code, language), "payload": f'/inform{{"country": "{code}"}}'}
+        for code in ASK_COUNTRY_CHOICES
+    ]
+    buttons.append({"title": i18n.text("other_country_button", language), "payload": '/inform{"country": "REGIONAL"}'})
+    return {"text": i18n.text(key, language), "buttons": buttons}
+
+
+def hotline_messages(lines: list[HotlineView], country: str, language: str) -> list[Message]:
+    """A country's phone lines in one message (or a clear 'none verified')."""
+    name = i18n.country_name(country, language)
+    if not lines:
+        return [{"text": i18n.text("hotlines_none", language, country=name)}]
+    rows = [i18n.text("hotlines_intro", language, country=name)]
+    for line in lines:
+        label = line.labels.get(language) or line.labels.get("es") or line.kind
+        row = i18n.text("hotline_line", language, label=label, number=line.number)
+        if line.unsettled:
+            row += " " + i18n.text("hotline_caveat", language)
+        rows.append(f"• {row}")
+    return [{"text": "\n".join(rows)}]
+
+
+def _hours_today(point: HelpPointView, today: date, language: str) -> str | None:
+    if not point.opening_hours:
+        return None
+    hours = point.opening_hours.get(WEEKDAYS[today.weekday()])
+    if not hours:
+        return i18n.text("help_point_closed_today", language)
+    return i18n.text("help_point_hours_today", language, hours=hours)
+
+
+def help_point_messages(points: list[HelpPointView], language: str, today: date, country: str | None = None) -> list[Message]:
+    """Up to three help points with distance, address, hours today and phone."""
+    if not points:
+        return [{"text": f"{i18n.text('help_points_none', language)} {i18n.text('offer_person', language)}",
+                 "buttons": [person_button(language)]}]
+    kinds = i18n.table("help_point_kinds", language)
+    intro = (i18n.text("help_points_in", language, country=i18n.country_name(country, language)) if country
+             else i18n.text("help_points_intro", language))
+    blocks = [intro]
+    for point in points:
+        head = f"*{point.name}* ({kinds.get(point.kind, point.kind)})"
+        details = [", ".join(p for p in (point.city, i18n.country_name(point.country, language)) if p)]
+        if point.distance_km is not None:
+            details.append(i18n.text("help_point_distance", language, km=round(point.distance_km)))
+        details.append(point.address or i18n.text("help_point_no_address", language))
+        if point.phone:
+            details.append(i18n.text("help_point_phone", language, phone=point.phone))
+        hours = _hours_today(point, today, language)
+        if hours:
+            details.append(hours)
+        service = point.services.get(language) or point.services.get("es")
+        blocks.append("\n".join([head, *(f"  {d}" for d in details if d), *([f"  {service}"] if service else [])]))
+    return [{"text": "\n\n".join(blocks), "buttons": [person_button(language)]}]

@@ -1,0 +1,55 @@
+"""When understanding is unsure: search the answers and offer the best three as buttons."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import i18n
+from bot.infodb.repository import InfoRepository
+
+logger = logging.getLogger(__name__)
+
+
+class ActionSearchAnswers(Action):
+    """Offer up to three answers whose text matches the message; otherwise ask to rephrase."""
+
+    def __init__(self, repository: InfoRepository | None = None) -> None:
+        """Use the given repository, or the information database of DATABASE_URL (lazily)."""
+        self._repository = repository
+
+    @property
+    def repository(self) -> InfoRepository:
+        """The repository, created on first use."""
+        if self._repository is None:
+            self._repository = InfoRepository()
+        return self._repository
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "action_search_answers"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Utter the search results as buttons, or the rephrase request."""
+        language = i18n.language_or_default(tracker.get_slot("language"))
+        text = str((tracker.latest_message or {}).get("text") or "")
+        try:
+            found = self.repository.search(text=text, language=language) if not text.startswith("/") else []
+        except SQLAlchemyError:
+            logger.exception("Answer search failed: the information database is unavailable.")
+            found = []
+        topics: dict[str, str] = {}
+        for answer in found:
+            topics.setdefault(answer.topic, answer.title)
+        if not topics:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        buttons = [{"title": title, "payload": f"/{topic}"} for topic, title in topics.items()]
+        dispatcher.utter_message(text=i18n.text("search_intro", language), buttons=buttons)
+        return []

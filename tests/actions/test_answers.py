@@ -1,0 +1,117 @@
+"""Answering topics from the information database: country asked once, fallbacks, emergencies first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import ActionAnswerTopic
+from actions.search import ActionSearchAnswers
+from bot import i18n
+from bot.infodb.repository import InfoRepository
+from bot.infodb.session import engine_for
+from tests.factories import make_tracker, parse
+from tests.infodb_fixtures import migrated, sqlite_url
+
+
+@pytest.fixture(scope="module")
+def repository(tmp_path_factory: pytest.TempPathFactory) -> InfoRepository:
+    return InfoRepository(migrated(sqlite_url(tmp_path_factory.mktemp("answers"))))
+
+
+async def run(action: Any, text: str, intent: str, slots: dict[str, Any], metadata: dict | None = None):  # type: ignore[no-untyped-def]
+    latest = parse(text=text, intent=intent, language=slots.get("language", "es"))
+    events = [{"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}]
+    dispatcher = CollectingDispatcher()
+    result = await action.run(dispatcher, make_tracker(latest=latest, slots=slots, events=events), {})
+    return dispatcher.messages, {e["name"]: e["value"] for e in result if e.get("event") == "slot"}
+
+
+async def test_asks_for_the_country_once_then_answers_the_waiting_topic(repository: InfoRepository) -> None:
+    action = ActionAnswerTopic(repository)
+    messages, slots = await run(action, "como pido asilo", "ask_asylum", {"language": "es"})
+    assert messages[0]["text"] == i18n.text("ask_country", "es")
+    assert {"title": "México", "payload": '/inform{"country": "MX"}'} in messages[0]["buttons"]
+    assert slots == {"pending_topic": "ask_asylum", "country_asked": True}
+
+    messages, slots = await run(
+        action, "Mexico", "inform", {"language": "es", "country": "MX", "pending_topic": "ask_asylum", "country_asked": True}
+    )
+    assert slots == {"pending_topic": None}
+    assert "Verificado el 28/11/2026" in messages[-1]["text"]
+    assert messages[-1]["buttons"][0]["payload"] == "/request_human"
+
+
+async def test_does_not_ask_twice(repository: InfoRepository) -> None:
+    messages, slots = await run(ActionAnswerTopic(repository), "asylum?", "ask_asylum",
+                                {"language": "en", "country_asked": True})
+    assert slots == {}
+    assert "Verified on" in messages[-1]["text"]
+
+
+async def test_regional_answer_says_it_is_not_country_specific(repository: InfoRepository) -> None:
+    messages, _ = await run(ActionAnswerTopic(repository), "visa", "ask_visa", {"language": "fr", "country": "HT"})
+    assert messages[0]["text"] == i18n.text("regional_note", "fr", country="Haïti")
+
+
+async def test_emergency_numbers_come_before_anything_else(repository: InfoRepository) -> None:
+    messages, _ = await run(ActionAnswerTopic(repository), "me quieren matar", "report_emergency",
+                            {"language": "es", "country": "HN"})
+    assert messages[0]["text"].startswith(i18n.text("hotlines_intro", "es", country="Honduras"))
+    assert "911" in messages[0]["text"]
+
+
+async def test_emergency_without_a_country_asks_for_it_and_still_advises(repository: InfoRepository) -> None:
+    messages, slots = await run(ActionAnswerTopic(repository), "help they follow me", "report_emergency",
+                                {"language": "en"})
+    assert messages[0]["text"] == i18n.text("hotlines_ask_country", "en")
+    assert len(messages) >= 2
+    assert slots["pending_topic"] == "report_emergency"
+
+
+async def test_help_points_from_a_shared_location(repository: InfoRepository) -> None:
+    location = {"location": {"latitude": 14.91, "longitude": -92.26}}
+    messages, _ = await run(ActionAnswerTopic(repository), "", "find_help_point",
+                            {"language": "pt", "country": "MX"}, metadata=location)
+    listing = messages[-1]["text"]
+    assert listing.startswith(i18n.text("help_points_intro", "pt"))
+    assert "Tapachula" in listing and "km" in listing
+
+
+async def test_location_far_from_any_help_point(repository: InfoRepository) -> None:
+    location = {"location": {"latitude": 0.0, "longitude": -140.0}}
+    messages, _ = await run(ActionAnswerTopic(repository), "", "find_help_point",
+                            {"language": "ht", "country": "REGIONAL"}, metadata=location)
+    assert messages[-1]["text"].startswith(i18n.text("help_points_none", "ht"))
+
+
+async def test_empty_database_says_so_and_offers_a_person(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    empty = InfoRepository(migrated(sqlite_url(tmp_path), seed=False))
+    messages, _ = await run(ActionAnswerTopic(empty), "asilo", "ask_asylum", {"language": "es", "country": "MX"})
+    assert messages[-1]["text"].startswith(i18n.text("no_answer", "es"))
+    assert messages[-1]["buttons"][0]["payload"] == "/request_human"
+
+
+async def test_database_down_gets_a_clear_reply(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    down = InfoRepository(engine_for("postgresql://nobody@127.0.0.1:9/none?connect_timeout=1"))
+    messages, _ = await run(ActionAnswerTopic(down), "asilo", "ask_asylum", {"language": "pt", "country": "MX"})
+    assert [(m["text"], m["buttons"]) for m in messages] == [
+        (i18n.text("database_unavailable", "pt"),
+         [{"title": i18n.text("talk_to_person_button", "pt"), "payload": "/request_human"}])
+    ]
+
+
+async def test_unsure_understanding_offers_matching_topics(repository: InfoRepository) -> None:
+    messages, _ = await run(ActionSearchAnswers(repository), "refugio asilo comar", "nlu_fallback", {"language": "es"})
+    assert messages[0]["text"] == i18n.text("search_intro", "es")
+    assert "/ask_asylum" in [b["payload"] for b in messages[0]["buttons"]]
+    assert len(messages[0]["buttons"]) <= 3
+
+
+async def test_search_with_nothing_found_asks_to_rephrase(repository: InfoRepository) -> None:
+    dispatcher = CollectingDispatcher()
+    latest = parse(text="zzzz qqqq", intent="nlu_fallback")
+    await ActionSearchAnswers(repository).run(dispatcher, make_tracker(latest=latest, slots={"language": "es"}), {})
+    assert dispatcher.messages[0]["response"] == "utter_ask_rephrase"
