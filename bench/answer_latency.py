@@ -19,14 +19,14 @@ from pathlib import Path
 os.environ.setdefault("TQDM_DISABLE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rasa_sdk import Tracker  # noqa: E402
-from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import ActionAnswerTopic  # noqa: E402
-from bot.infodb.__main__ import CONTENT_DIR, migrate  # noqa: E402
-from bot.infodb.content import LANGUAGES, TOPICS, import_bundle, load_bundle  # noqa: E402
-from bot.infodb.repository import InfoRepository  # noqa: E402
-from bot.infodb.session import engine_for, session_scope  # noqa: E402
+from actions.answers import ActionAnswerTopic
+from bot.infodb.__main__ import CONTENT_DIR, migrate
+from bot.infodb.content import LANGUAGES, TOPICS, import_bundle, load_bundle
+from bot.infodb.repository import InfoRepository
+from bot.infodb.session import engine_for, session_scope
 
 COUNTRIES = ("MX", "GT", "HN", "SV", "CR", "PA", "DO", "HT", "REGIONAL")
 ROUNDS = 3

@@ -18,12 +18,12 @@ from pathlib import Path
 os.environ.setdefault("TQDM_DISABLE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
-import bot.infodb.content as content  # noqa: E402
-from bot.infodb.__main__ import CONTENT_DIR, migrate  # noqa: E402
-from bot.infodb.models import Answer, AnswerText  # noqa: E402
-from bot.infodb.session import engine_for, session_scope  # noqa: E402
+import bot.infodb.content as content
+from bot.infodb.__main__ import CONTENT_DIR, migrate
+from bot.infodb.models import Answer, AnswerText
+from bot.infodb.session import engine_for, session_scope
 
 TOTAL = 10_000
 

@@ -35,7 +35,7 @@ def language_or_default(language: str | None) -> str:
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def text(key: str, language: str | None, **params: object) -> str:
+def text(key: str, language: str | None, /, **params: object) -> str:
     """The text of a key in a language, with its placeholders filled."""
     entry = catalogue()[key]
     return str(entry[language_or_default(language)]).format(**params)

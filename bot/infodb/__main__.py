@@ -31,8 +31,9 @@ CONTENT_DIR = PROJECT_ROOT / "content"
 
 def migrate(url: str | None = None) -> None:
     """Upgrade the database to the newest schema."""
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
@@ -53,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     imp_csv.add_argument("file")
     exp = sub.add_parser("export-csv")
     exp.add_argument("file")
-    stale = sub.add_parser("stale")
-    stale.add_argument("--months", type=int, default=12)
+    stale_parser = sub.add_parser("stale")
+    stale_parser.add_argument("--months", type=int, default=12)
     args = parser.parse_args(argv)
 
     try:
@@ -81,10 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 
             cutoff = date.today() - timedelta(days=round(args.months * 30.44))
             with session_scope() as session:
-                rows = stale_content(session, verified_before=cutoff)
-            for kind, key, verified in rows:
+                stale = stale_content(session, verified_before=cutoff)
+            for kind, key, verified in stale:
                 print(f"{verified.isoformat()}  {kind:<10}  {key}")
-            print(f"{len(rows)} item(s) not verified since {cutoff.isoformat()}")
+            print(f"{len(stale)} item(s) not verified since {cutoff.isoformat()}")
     except ContentError as err:
         print(f"error: {err}", file=sys.stderr)
         print("nothing was imported", file=sys.stderr)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-TEST_EPOCHS = {"DIETClassifier": 30, "TEDPolicy": 10}
+TEST_EPOCHS = {"DIETClassifier": 30, "TEDPolicy": 5}
 
 
 def main(source: str, target: str) -> None:

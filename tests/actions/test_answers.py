@@ -115,3 +115,16 @@ async def test_search_with_nothing_found_asks_to_rephrase(repository: InfoReposi
     latest = parse(text="zzzz qqqq", intent="nlu_fallback")
     await ActionSearchAnswers(repository).run(dispatcher, make_tracker(latest=latest, slots={"language": "es"}), {})
     assert dispatcher.messages[0]["response"] == "utter_ask_rephrase"
+
+
+def test_answer_in_another_language_says_so() -> None:
+    from datetime import date
+
+    from actions.replies import answer_messages
+    from bot.infodb.queries import AnswerView, SourceView
+
+    view = AnswerView("ask_visa/MX", "ask_visa", "MX", "es", "Visa", "Texto", [SourceView("INM", None, "n.d.")],
+                      date(2026, 1, 2), "MX", "ht")
+    messages = answer_messages(view, "ht")
+    assert messages[0]["text"] == i18n.text("language_note", "ht", language="panyòl")
+    assert "Verifye 02/01/2026" in messages[1]["text"]
