@@ -12,17 +12,17 @@ import logging
 from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import replies
+from actions.base import RepositoryAction
 from actions.events import latest_intent, shared_location
 from bot import i18n
 from bot.infodb.content import TOPICS
 from bot.infodb.models import REGIONAL
-from bot.infodb.repository import InfoRepository
 
 logger = logging.getLogger(__name__)
 
@@ -30,19 +30,8 @@ EMERGENCY_TOPICS = ("report_emergency", "ask_emergency_numbers")
 HELP_POINT_TOPIC = "find_help_point"
 
 
-class ActionAnswerTopic(Action):
+class ActionAnswerTopic(RepositoryAction):
     """Answer the topic of the latest message (or the one waiting for a country)."""
-
-    def __init__(self, repository: InfoRepository | None = None) -> None:
-        """Use the given repository, or the information database of DATABASE_URL (lazily)."""
-        self._repository = repository
-
-    @property
-    def repository(self) -> InfoRepository:
-        """The repository, created on first use."""
-        if self._repository is None:
-            self._repository = InfoRepository()
-        return self._repository
 
     def name(self) -> str:
         """Return the action name."""

@@ -5,29 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.base import RepositoryAction
 from bot import i18n
-from bot.infodb.repository import InfoRepository
 
 logger = logging.getLogger(__name__)
 
 
-class ActionSearchAnswers(Action):
+class ActionSearchAnswers(RepositoryAction):
     """Offer up to three answers whose text matches the message; otherwise ask to rephrase."""
-
-    def __init__(self, repository: InfoRepository | None = None) -> None:
-        """Use the given repository, or the information database of DATABASE_URL (lazily)."""
-        self._repository = repository
-
-    @property
-    def repository(self) -> InfoRepository:
-        """The repository, created on first use."""
-        if self._repository is None:
-            self._repository = InfoRepository()
-        return self._repository
 
     def name(self) -> str:
         """Return the action name."""
