@@ -73,9 +73,13 @@ class ActionAnswerTopic(RepositoryAction):
         messages: list[replies.Message] = []
         known_country = country if country and country != REGIONAL else None
         asked = False
-        if topic in EMERGENCY_TOPICS and known_country:
-            lines = self.repository.hotlines(country=known_country)
-            messages += replies.hotline_messages(lines, known_country, language)
+        numbers = (
+            replies.hotline_messages(self.repository.hotlines(country=known_country), known_country, language)
+            if topic in EMERGENCY_TOPICS and known_country
+            else []
+        )
+        if topic == "report_emergency":
+            messages += numbers  # in danger: the numbers before anything else
         if topic == "report_emergency" and not known_country:
             messages.append(replies.ask_country_message(language, "hotlines_ask_country"))
             asked = True
@@ -85,6 +89,8 @@ class ActionAnswerTopic(RepositoryAction):
             return [replies.ask_country_message(language)], True
         answer = self.repository.answer(topic=topic, country=country, language=language)
         messages += replies.answer_messages(answer, language) if answer else replies.no_answer_messages(language)
+        if topic == "ask_emergency_numbers":
+            messages += numbers  # asked, not in danger: the introduction and its caveats first
         if topic == HELP_POINT_TOPIC:
             messages += self._help_points(tracker, known_country, language)
         return messages, asked

@@ -128,3 +128,10 @@ def test_answer_in_another_language_says_so() -> None:
     messages = answer_messages(view, "ht")
     assert messages[0]["text"] == i18n.text("language_note", "ht", language="panyòl")
     assert "Verifye 02/01/2026" in messages[1]["text"]
+
+
+async def test_asked_emergency_numbers_follow_their_introduction(repository: InfoRepository) -> None:
+    messages, _ = await run(ActionAnswerTopic(repository), "emergency numbers", "ask_emergency_numbers",
+                            {"language": "en", "country": "GT"})
+    assert messages[-1]["text"].startswith(i18n.text("hotlines_intro", "en", country="Guatemala"))
+    assert "110" in messages[-1]["text"]
