@@ -55,8 +55,9 @@ class ActionAnswerTopic(RepositoryAction):
         country = tracker.get_slot("country")
         try:
             messages, asked = self._compose(tracker, topic, country, language)
-        except SQLAlchemyError:
-            logger.exception("The information database is unavailable.")
+        except SQLAlchemyError as err:
+            # The error's text can carry query parameters; log only its type (privacy).
+            logger.error("The information database is unavailable (%s).", type(err).__name__)
             messages = [{"text": i18n.text("database_unavailable", language),
                          "buttons": [replies.person_button(language)]}]
             asked = False

@@ -30,8 +30,9 @@ class ActionSearchAnswers(RepositoryAction):
         text = str((tracker.latest_message or {}).get("text") or "")
         try:
             found = self.repository.search(text=text, language=language) if not text.startswith("/") else []
-        except SQLAlchemyError:
-            logger.exception("Answer search failed: the information database is unavailable.")
+        except SQLAlchemyError as err:
+            # The query parameters hold the person's words: log only the error type (privacy).
+            logger.error("Answer search failed: the information database is unavailable (%s).", type(err).__name__)
             found = []
         topics: dict[str, str] = {}
         for answer in found:

@@ -13,6 +13,8 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
 echo "Installing pinned requirements (a few minutes the first time)..."
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0 wheel
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+# Some machines list local package folders that do not exist; pip warns once per package.
+quiet() { grep -v "is ignored: it is neither a file nor a directory" || true; }
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0 wheel 2>&1 | quiet
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 | quiet
 echo "$want" > "$stamp"

@@ -135,3 +135,11 @@ async def test_asked_emergency_numbers_follow_their_introduction(repository: Inf
                             {"language": "en", "country": "GT"})
     assert messages[-1]["text"].startswith(i18n.text("hotlines_intro", "en", country="Guatemala"))
     assert "110" in messages[-1]["text"]
+
+
+async def test_database_errors_do_not_log_the_persons_words(caplog: pytest.LogCaptureFixture) -> None:
+    down = InfoRepository(engine_for("postgresql://nobody@127.0.0.1:9/none?connect_timeout=1"))
+    with caplog.at_level("DEBUG"):
+        await run(ActionSearchAnswers(down), "mi vecino secreto juan perez", "nlu_fallback", {"language": "es"})
+    assert caplog.records
+    assert "juan" not in caplog.text and "perez" not in caplog.text
