@@ -37,7 +37,8 @@ lint: setup
 	@source scripts/env.sh && ruff check bot actions tests bench && mypy bot actions
 
 bench: setup
-	@source scripts/env.sh && python bench/language_detection.py
+	@source scripts/env.sh && python bench/language_detection.py && python bench/answer_latency.py \
+		&& python bench/import_answers.py
 
 clean:
 	rm -rf models results var .rasa
