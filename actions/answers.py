@@ -81,11 +81,14 @@ class ActionAnswerTopic(RepositoryAction):
         )
         if topic == "report_emergency":
             messages += numbers  # in danger: the numbers before anything else
-        if topic == "report_emergency" and not known_country:
+        if topic == "report_emergency" and country is None:
             messages.append(replies.ask_country_message(language, "hotlines_ask_country"))
             asked = True
-        elif country is None and not tracker.get_slot("country_asked") and (
-            topic == "ask_emergency_numbers" or self.repository.country_matters(topic=topic)
+        elif (
+            country is None
+            and not tracker.get_slot("country_asked")
+            and not (topic == HELP_POINT_TOPIC and shared_location(tracker))
+            and (topic == "ask_emergency_numbers" or self.repository.country_matters(topic=topic))
         ):
             return [replies.ask_country_message(language)], True
         answer = self.repository.answer(topic=topic, country=country, language=language)

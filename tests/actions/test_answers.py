@@ -80,6 +80,13 @@ async def test_help_points_from_a_shared_location(repository: InfoRepository) ->
     assert "Tapachula" in listing and "km" in listing
 
 
+async def test_a_shared_location_needs_no_country_question(repository: InfoRepository) -> None:
+    location = {"location": {"latitude": 18.2, "longitude": -71.9}}  # near the Haiti-DR border
+    messages, slots = await run(ActionAnswerTopic(repository), "", "find_help_point", {"language": "ht"}, metadata=location)
+    assert "pending_topic" not in slots
+    assert messages[-1]["text"].startswith(i18n.text("help_points_intro", "ht"))
+
+
 async def test_location_far_from_any_help_point(repository: InfoRepository) -> None:
     location = {"location": {"latitude": 0.0, "longitude": -140.0}}
     messages, _ = await run(ActionAnswerTopic(repository), "", "find_help_point",
