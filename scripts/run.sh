@@ -19,11 +19,11 @@ model=$(scripts/train.sh full)
 
 pids=()
 cleanup() {
-  trap - INT TERM EXIT
+  trap - INT TERM HUP EXIT
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup INT TERM EXIT
+trap cleanup INT TERM HUP EXIT
 
 SANIC_HOST=${ACTION_HOST:-127.0.0.1} rasa run actions --port "$ACTION_PORT" --actions actions >var/actions.log 2>&1 &
 pids+=($!)
