@@ -166,17 +166,7 @@ def unprocessed(engine: Engine) -> list[str]:
         return list(connection.scalars(query))
 
 
-def claim_inbound(engine: Engine, *, message_sid: str) -> Inbound | None:
-    """Take a received message for processing; None when another task already took it."""
-    with engine.begin() as connection:
-        claimed = connection.execute(
-            inbound.update()
-            .where(inbound.c.message_sid == message_sid, inbound.c.status == RECEIVED)
-            .values(status=PROCESSING)
-        )
-        if claimed.rowcount != 1:
-            return None
-        row = connection.execute(sa.select(inbound).where(inbound.c.message_sid == message_sid)).one()
+def _inbound(row: Any) -> Inbound:
     return Inbound(
         message_sid=row.message_sid,
         conversation_id=row.conversation_id,
@@ -187,6 +177,25 @@ def claim_inbound(engine: Engine, *, message_sid: str) -> Inbound | None:
         media_url=row.media_url,
         media_content_type=row.media_content_type,
     )
+
+
+def claim_inbound(engine: Engine, *, message_sid: str) -> Inbound | None:
+    """Take a received message for processing; None when another task already took it."""
+    with engine.begin() as connection:
+        claimed = connection.execute(
+            inbound.update().where(inbound.c.message_sid == message_sid, inbound.c.status == RECEIVED).values(status=PROCESSING)
+        )
+        if claimed.rowcount != 1:
+            return None
+        row = connection.execute(sa.select(inbound).where(inbound.c.message_sid == message_sid)).one()
+    return _inbound(row)
+
+
+def get_inbound(engine: Engine, *, message_sid: str) -> Inbound | None:
+    """A stored inbound message as it is now (None when unknown)."""
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(inbound).where(inbound.c.message_sid == message_sid)).first()
+    return _inbound(row) if row is not None else None
 
 
 def finish_inbound(engine: Engine, *, message_sid: str, status: str, now: datetime) -> None:

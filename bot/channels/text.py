@@ -8,15 +8,14 @@ from collections.abc import Iterable, Sequence
 
 MAX_BODY_CHARS = 1600
 # Opt-out keywords people use in our five languages (WhatsApp has no built-in STOP handling).
-OPT_OUT_KEYWORDS = frozenset(
-    {
-        "stop", "stopall", "unsubscribe", "cancel", "end", "quit",  # en (Twilio's SMS set)
-        "baja", "parar", "alto", "detener", "cancelar",  # es
-        "arret", "arreter", "desabonner", "desinscrire",  # fr
-        "sispann", "kanpe", "rete", "anile",  # ht
-        "sair", "pare", "descadastrar",  # pt
-    }
-)
+_OPT_OUT_BY_LANGUAGE = {
+    "en": ("stop", "stopall", "unsubscribe", "cancel", "end", "quit"),  # Twilio's SMS keywords
+    "es": ("baja", "parar", "alto", "detener", "cancelar"),
+    "fr": ("arret", "arreter", "desabonner", "desinscrire"),
+    "ht": ("sispann", "kanpe", "anile"),
+    "pt": ("sair", "pare", "descadastrar", "cancelar"),
+}
+OPT_OUT_KEYWORDS = frozenset(word for words in _OPT_OUT_BY_LANGUAGE.values() for word in words)
 _SENTENCE_END = re.compile(r"(?<=[.!?…。])\s+")
 
 

@@ -97,7 +97,7 @@ class Harness:
     def cid(self, address: str) -> str:
         return conversation_id(address, KEY)
 
-    async def post(self, form: dict[str, str], signature: str | None | bool = True) -> httpx.Response:
+    async def post(self, form: dict[str, str], signature: str | bool | None = True) -> httpx.Response:
         """POST a form to the webhook, signed for the configured public URL unless told otherwise."""
         headers = {}
         if signature is True:
@@ -160,12 +160,15 @@ async def start_harness(engine: Engine, twilio: FakeTwilio, clock: Clock, bot: S
 
 
 async def stop_harness(harness: Harness) -> None:
-    """Stop the server and the channel's tasks, as a process stop would."""
+    """Stop the server and the channel's tasks, as a process stop would (once)."""
+    if harness._server is None:
+        return
     await harness.http.aclose()
     await harness._server.before_stop()
     harness._server.close()
     await harness._server.wait_closed()
     await harness._server.after_stop()
+    harness._server = None
 
 
 LANGUAGES: dict[str, str] = {}
