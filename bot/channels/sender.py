@@ -14,10 +14,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy.engine import Engine
 
 from bot.channels import store
 from bot.channels.config import WhatsAppConfig
+from bot.channels.runner import StoreRunner
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class OutboxSender:
 
     def __init__(
         self,
-        engine: Engine,
+        db: StoreRunner,
         client: TwilioMessagesClient,
         *,
         clock: Callable[[], datetime] = utc_now,
@@ -98,7 +98,7 @@ class OutboxSender:
         poll_interval: float = 5.0,
     ) -> None:
         """Configure the backoff (base_delay * 2**attempts, capped) and how often to look for work."""
-        self.engine = engine
+        self.db = db
         self.client = client
         self.clock = clock
         self.base_delay = base_delay
@@ -117,20 +117,20 @@ class OutboxSender:
 
     async def send_due(self) -> int:
         """Send every message that is due now (one per conversation at a time); return how many were tried."""
-        due = await asyncio.to_thread(store.due_messages, self.engine, now=self.clock())
+        due = await self.db(store.due_messages, now=self.clock())
         await asyncio.gather(*(self._send_one(message) for message in due))
         return len(due)
 
     async def _send_one(self, message: store.OutboxMessage) -> None:
-        conversation = await asyncio.to_thread(store.get_conversation, self.engine, conversation_id=message.conversation_id)
-        if conversation is None or conversation.opted_out:
-            await asyncio.to_thread(store.close_message, self.engine, message_id=message.id, status=store.OPTED_OUT)
+        conversation = await self.db(store.get_conversation, conversation_id=message.conversation_id)
+        if conversation is not None and conversation.opted_out:
+            await self.db(store.close_message, message_id=message.id, status=store.OPTED_OUT)
             return
-        if not window_open(conversation, self.clock()):
+        if conversation is None or not window_open(conversation, self.clock()):
             logger.warning("outbox message %s not sent: outside the 24-hour window", message.id)
-            await asyncio.to_thread(store.close_message, self.engine, message_id=message.id, status=store.OUTSIDE_WINDOW)
+            await self.db(store.close_message, message_id=message.id, status=store.OUTSIDE_WINDOW)
             return
-        if not await asyncio.to_thread(store.claim_message, self.engine, message_id=message.id):
+        if not await self.db(store.claim_message, message_id=message.id):
             return
         try:
             provider_sid = await self.client.send(to=conversation.address, body=message.body)
@@ -138,22 +138,20 @@ class OutboxSender:
             attempts = message.attempts + 1
             if attempts >= self.max_attempts:
                 logger.error("outbox message %s failed after %s attempts (%s)", message.id, attempts, err)
-                await asyncio.to_thread(store.close_message, self.engine, message_id=message.id, status="failed", error=str(err))
+                await self.db(store.close_message, message_id=message.id, status="failed", error=str(err))
                 return
             retry_at = self.clock() + self.backoff(attempts)
             logger.info("outbox message %s: %s, retrying in %s", message.id, err, retry_at - self.clock())
-            await asyncio.to_thread(
-                store.schedule_retry, self.engine, message_id=message.id, next_attempt_at=retry_at, error=str(err)
-            )
+            await self.db(store.schedule_retry, message_id=message.id, next_attempt_at=retry_at, error=str(err))
         except PermanentSendError as err:
             logger.error("outbox message %s refused by Twilio (%s)", message.id, err)
-            await asyncio.to_thread(store.close_message, self.engine, message_id=message.id, status="failed", error=str(err))
+            await self.db(store.close_message, message_id=message.id, status="failed", error=str(err))
         else:
             now = self.clock()
-            await asyncio.to_thread(store.mark_sent, self.engine, message_id=message.id, provider_sid=provider_sid, now=now)
+            await self.db(store.mark_sent, message_id=message.id, provider_sid=provider_sid, now=now)
 
     async def _sleep_until_due(self) -> None:
-        next_due = await asyncio.to_thread(store.next_due_at, self.engine)
+        next_due = await self.db(store.next_due_at)
         delay = self.poll_interval
         if next_due is not None:
             delay = min(delay, max(0.0, (next_due - self.clock()).total_seconds()))

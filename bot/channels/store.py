@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import QueuePool
+
+from bot.infodb.session import engine_for
 
 metadata = sa.MetaData()
 
@@ -111,6 +115,28 @@ class OutboxMessage:
     position: int
 
 
+@lru_cache(maxsize=4)
+def channel_engine(url: str) -> Engine:
+    """The engine of the channel store; on SQLite it keeps its connections open.
+
+    SQLAlchemy 1.4 opens a new SQLite connection per checkout by default, which costs more than
+    the insert on the webhook's acknowledgement path.
+    """
+    if not url.startswith("sqlite"):
+        return engine_for(url)
+    engine = sa.create_engine(url, future=True, poolclass=QueuePool, pool_size=4, connect_args={"check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(connection, _record):  # type: ignore[no-untyped-def]
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    return engine
+
+
 def create_all(engine: Engine) -> None:
     """Create the channel tables (tests and benchmarks; production uses the migration)."""
     metadata.create_all(engine)
@@ -150,6 +176,52 @@ def record_inbound(engine: Engine, *, message: Inbound, address: str, opted_out:
     except IntegrityError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class NewInbound:
+    """One acknowledged delivery to record: the message, the reply address and the opt-out flag."""
+
+    message: Inbound
+    address: str
+    opted_out: bool
+    now: datetime
+
+
+def record_inbound_many(engine: Engine, *, items: list[NewInbound]) -> list[bool]:
+    """`record_inbound` for several deliveries in one transaction; True for each new MessageSid.
+
+    INSERT ... ON CONFLICT DO NOTHING is as atomic as the unique constraint itself: of two
+    deliveries of one MessageSid, in one batch or in concurrent ones, exactly one inserts.
+    """
+    created: list[bool] = []
+    with engine.begin() as connection:
+        insert = _insert(connection)
+        for item in items:
+            message = item.message
+            result = connection.execute(
+                insert(inbound)
+                .values(
+                    message_sid=message.message_sid,
+                    conversation_id=message.conversation_id,
+                    kind=message.kind,
+                    body=message.body,
+                    latitude=message.latitude,
+                    longitude=message.longitude,
+                    media_url=message.media_url,
+                    media_content_type=message.media_content_type,
+                    status=RECEIVED,
+                    received_at=item.now,
+                )
+                .on_conflict_do_nothing(index_elements=["message_sid"])
+            )
+            created.append(result.rowcount == 1)
+            if result.rowcount != 1:
+                continue
+            values = {"address": item.address, "last_inbound_at": item.now, "opted_out": item.opted_out}
+            statement = insert(conversations).values(conversation_id=message.conversation_id, **values)
+            connection.execute(statement.on_conflict_do_update(index_elements=["conversation_id"], set_=values))
+    return created
 
 
 def reset_interrupted(engine: Engine) -> None:

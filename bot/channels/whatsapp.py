@@ -29,9 +29,10 @@ from twilio.request_validator import RequestValidator
 from bot import i18n
 from bot.channels import store
 from bot.channels.config import WhatsAppConfig, conversation_id
+from bot.channels.runner import StoreRunner
 from bot.channels.sender import OutboxSender, TwilioMessagesClient, utc_now, window_open
 from bot.channels.text import as_typed_text, is_opt_out, map_reply, render_menu, split_body
-from bot.infodb.session import default_engine
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +84,9 @@ def inbound_from_form(form: dict[str, str], key: str) -> store.Inbound:
 class Outbox:
     """Where replies go: split, checked against the WhatsApp rules, and stored for the sender."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime], wake: Callable[[], None]) -> None:
+    def __init__(self, db: StoreRunner, *, clock: Callable[[], datetime], wake: Callable[[], None]) -> None:
         """Write to the channel store; `wake` tells the sender there is work."""
-        self.engine = engine
+        self.db = db
         self.clock = clock
         self.wake = wake
 
@@ -93,20 +94,19 @@ class Outbox:
         self, *, conversation_id: str, source_sid: str | None, position: int, body: str, buttons: list[dict[str, str]]
     ) -> int:
         """Queue one bot message (split in parts); return how many parts it took."""
-        conversation = await asyncio.to_thread(store.get_conversation, self.engine, conversation_id=conversation_id)
+        conversation = await self.db(store.get_conversation, conversation_id=conversation_id)
         now = self.clock()
-        if conversation is None or conversation.opted_out:
+        if conversation is not None and conversation.opted_out:
             status = store.OPTED_OUT
-        elif not window_open(conversation, now):
+        elif conversation is None or not window_open(conversation, now):
             status = store.OUTSIDE_WINDOW
             logger.warning("reply to %s… not sent: outside the 24-hour window", conversation_id[:10])
         else:
             status = store.PENDING
         parts = split_body(body)
         for offset, part in enumerate(parts):
-            await asyncio.to_thread(
+            await self.db(
                 store.enqueue,
-                self.engine,
                 conversation_id=conversation_id,
                 source_sid=source_sid,
                 position=position + offset,
@@ -115,7 +115,7 @@ class Outbox:
                 now=now,
             )
         if conversation is not None:
-            await asyncio.to_thread(store.set_last_buttons, self.engine, conversation_id=conversation_id, buttons=buttons)
+            await self.db(store.set_last_buttons, conversation_id=conversation_id, buttons=buttons)
         self.wake()
         return len(parts)
 
@@ -197,6 +197,7 @@ class WhatsAppInput(InputChannel):
         """Injectable collaborators default to DATABASE_URL, Twilio's API and the tracker's language slot."""
         self.config = config
         self._engine = engine
+        self._db: StoreRunner | None = None
         self._messages_client = messages_client
         self.clock = clock
         self._language_of = language_of
@@ -215,13 +216,20 @@ class WhatsAppInput(InputChannel):
     def engine(self) -> Engine:
         """The channel store's engine (DATABASE_URL unless one was given)."""
         if self._engine is None:
-            self._engine = default_engine()
+            self._engine = store.channel_engine(get_settings().database_url)
         return self._engine
+
+    @property
+    def db(self) -> StoreRunner:
+        """Runs store calls off the event loop."""
+        if self._db is None:
+            self._db = StoreRunner(self.engine)
+        return self._db
 
     @property
     def outbox(self) -> Outbox:
         """The outbox replies are written to."""
-        return Outbox(self.engine, clock=self.clock, wake=self._wake_sender)
+        return Outbox(self.db, clock=self.clock, wake=self._wake_sender)
 
     def _wake_sender(self) -> None:
         if self._sender is not None:
@@ -237,12 +245,12 @@ class WhatsAppInput(InputChannel):
         await asyncio.shield(self._start_task)
 
     async def _start(self) -> None:
-        await asyncio.to_thread(store.reset_interrupted, self.engine)
+        await self.db(store.reset_interrupted)
         client = self._messages_client or TwilioMessagesClient(self.config)
         self._messages_client = client
-        self._sender = OutboxSender(self.engine, client, clock=self.clock, **self._sender_options)  # type: ignore[arg-type]
+        self._sender = OutboxSender(self.db, client, clock=self.clock, **self._sender_options)  # type: ignore[arg-type]
         self._sender_task = asyncio.create_task(self._sender.run_forever())
-        for message_sid in await asyncio.to_thread(store.unprocessed, self.engine):
+        for message_sid in await self.db(store.unprocessed):
             self._spawn(self.process(message_sid))
 
     async def stop(self) -> None:
@@ -312,14 +320,9 @@ class WhatsAppInput(InputChannel):
         message = inbound_from_form(form, self.config.conversation_id_key)
         if not message.message_sid or not form.get("From"):
             return response.text("bad request", status=400)
-        created = await asyncio.to_thread(
-            store.record_inbound,
-            self.engine,
-            message=message,
-            address=form["From"],
-            opted_out=message.kind == TEXT and is_opt_out(message.body),
-            now=self.clock(),
-        )
+        opted_out = message.kind == TEXT and is_opt_out(message.body)
+        new = store.NewInbound(message=message, address=form["From"], opted_out=opted_out, now=self.clock())
+        created = await self.db.batch(store.record_inbound_many, new)
         if created:
             self._spawn(self.process(message.message_sid))
         else:
@@ -333,16 +336,14 @@ class WhatsAppInput(InputChannel):
             return response.text("forbidden", status=403)
         provider_sid, delivery_status = form.get("MessageSid", ""), form.get("MessageStatus", "")
         if provider_sid and delivery_status:
-            await asyncio.to_thread(
-                store.record_delivery, self.engine, provider_sid=provider_sid, delivery_status=delivery_status
-            )
+            await self.db(store.record_delivery, provider_sid=provider_sid, delivery_status=delivery_status)
         return response.text(EMPTY_TWIML, content_type="text/xml")
 
     # -- turns -----------------------------------------------------------------------------
 
     async def process(self, message_sid: str) -> None:
         """Run the turn of one stored message, once."""
-        message = await asyncio.to_thread(store.claim_inbound, self.engine, message_sid=message_sid)
+        message = await self.db(store.claim_inbound, message_sid=message_sid)
         if message is None:
             return
         status = store.PROCESSED
@@ -353,7 +354,7 @@ class WhatsAppInput(InputChannel):
         except Exception as err:
             logger.error("whatsapp message %s failed: %s", message_sid, type(err).__name__)
             status = store.FAILED
-        await asyncio.to_thread(store.finish_inbound, self.engine, message_sid=message_sid, status=status, now=self.clock())
+        await self.db(store.finish_inbound, message_sid=message_sid, status=status, now=self.clock())
 
     async def _turn(self, message: store.Inbound) -> str:
         output = WhatsAppOutput(self.outbox, message.conversation_id, message.message_sid)
@@ -385,7 +386,7 @@ class WhatsAppInput(InputChannel):
         if message.kind == LOCATION:
             return HELP_POINT_PAYLOAD, {"location": {"latitude": message.latitude, "longitude": message.longitude}}
         body = message.body or ""
-        conversation = await asyncio.to_thread(store.get_conversation, self.engine, conversation_id=message.conversation_id)
+        conversation = await self.db(store.get_conversation, conversation_id=message.conversation_id)
         payload = map_reply(body, conversation.last_buttons) if conversation else None
         if payload:
             return payload, None

@@ -22,9 +22,9 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels.config import WhatsAppConfig, conversation_id
 from bot.channels.sender import TwilioMessagesClient
+from bot.channels.store import channel_engine
 from bot.channels.whatsapp import WhatsAppInput
 from bot.infodb.__main__ import migrate
-from bot.infodb.session import engine_for
 from tests.channels.fake_twilio import FakeTwilio
 
 Sanic.test_mode = True
@@ -191,7 +191,7 @@ def engine(tmp_path: Path) -> Engine:
     """A fresh database migrated to head (so the 0002 migration is exercised)."""
     url = f"sqlite:///{tmp_path / 'channels.db'}"
     migrate(url)
-    return engine_for(url)
+    return channel_engine(url)
 
 
 @pytest.fixture

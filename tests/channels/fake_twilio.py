@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import random
 import socket
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ class FakeTwilio:
     failures: list[int | str] = field(default_factory=list)
     calls: int = 0
     hang_seconds: float = 2.0
+    failure_rate: float = 0.0
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
     port: int = 0
     _runner: web.AppRunner | None = None
 
@@ -60,6 +63,8 @@ class FakeTwilio:
                 await asyncio.sleep(self.hang_seconds)
                 return web.json_response({"code": 20500}, status=500)
             return web.json_response({"code": int(failure)}, status=int(failure))
+        if self.failure_rate and self.rng.random() < self.failure_rate:
+            return web.json_response({"code": 20500}, status=self.rng.choice([429, 500, 503]))
         form = await request.post()
         missing = [name for name in ("From", "To", "Body") if not form.get(name)]
         if missing:
@@ -68,10 +73,14 @@ class FakeTwilio:
         self.sent.append(Sent(sid, str(form["From"]), str(form["To"]), str(form["Body"]), str(form.get("StatusCallback", ""))))
         return web.json_response({"sid": sid, "status": "queued"}, status=201)
 
+    async def _report(self, _request: web.Request) -> web.Response:
+        return web.json_response({"calls": self.calls, "sent": [[m.to, m.body] for m in self.sent]})
+
     async def start(self) -> None:
-        """Serve on a free local port."""
+        """Serve on a free local port (GET /_sent reports what was accepted, for benchmarks)."""
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._messages)
+        app.router.add_get("/_sent", self._report)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         with socket.socket() as sock:

@@ -106,3 +106,11 @@ async def test_a_message_queued_before_an_opt_out_is_not_sent_after_it(harness: 
     harness.twilio.failures.clear()
     await eventually(lambda: store.outbox_messages(harness.engine, conversation_id=cid)[-1].status == store.OPTED_OUT)
     assert harness.twilio.bodies_to(PERSON) == ["echo: oi"]
+
+
+async def test_a_message_to_someone_who_never_wrote_is_not_sent(harness: Harness) -> None:
+    stranger = harness.cid("whatsapp:+5215500000000")
+    await harness.channel.get_output_channel().send_text_message(stranger, "hola")
+    await asyncio.sleep(0.2)
+    assert [m.status for m in store.outbox_messages(harness.engine, conversation_id=stranger)] == [store.OUTSIDE_WINDOW]
+    assert harness.twilio.calls == 0
