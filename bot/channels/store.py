@@ -149,35 +149,6 @@ def _insert(connection: Connection) -> Any:
     return sqlite.insert
 
 
-def record_inbound(engine: Engine, *, message: Inbound, address: str, opted_out: bool, now: datetime) -> bool:
-    """Store a new inbound message and refresh its conversation; False when the MessageSid is known.
-
-    The unique MessageSid makes this atomic: of two concurrent deliveries exactly one inserts.
-    """
-    try:
-        with engine.begin() as connection:
-            connection.execute(
-                inbound.insert().values(
-                    message_sid=message.message_sid,
-                    conversation_id=message.conversation_id,
-                    kind=message.kind,
-                    body=message.body,
-                    latitude=message.latitude,
-                    longitude=message.longitude,
-                    media_url=message.media_url,
-                    media_content_type=message.media_content_type,
-                    status=RECEIVED,
-                    received_at=now,
-                )
-            )
-            values = {"address": address, "last_inbound_at": now, "opted_out": opted_out}
-            statement = _insert(connection)(conversations).values(conversation_id=message.conversation_id, **values)
-            connection.execute(statement.on_conflict_do_update(index_elements=["conversation_id"], set_=values))
-    except IntegrityError:
-        return False
-    return True
-
-
 @dataclass(frozen=True)
 class NewInbound:
     """One acknowledged delivery to record: the message, the reply address and the opt-out flag."""
@@ -222,6 +193,11 @@ def record_inbound_many(engine: Engine, *, items: list[NewInbound]) -> list[bool
             statement = insert(conversations).values(conversation_id=message.conversation_id, **values)
             connection.execute(statement.on_conflict_do_update(index_elements=["conversation_id"], set_=values))
     return created
+
+
+def record_inbound(engine: Engine, *, message: Inbound, address: str, opted_out: bool, now: datetime) -> bool:
+    """Store one new inbound message and refresh its conversation; False when the MessageSid is known."""
+    return record_inbound_many(engine, items=[NewInbound(message=message, address=address, opted_out=opted_out, now=now)])[0]
 
 
 def reset_interrupted(engine: Engine) -> None:

@@ -261,6 +261,9 @@ class WhatsAppInput(InputChannel):
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._messages_client is not None:
             await self._messages_client.close()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
         self._start_task = None
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
