@@ -7,6 +7,7 @@ unit of work each. The tables are created by ``alembic/versions/0002_channel_mes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -15,7 +16,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import QueuePool
 
 from bot.infodb.session import engine_for
@@ -281,8 +281,10 @@ def get_conversation(engine: Engine, *, conversation_id: str) -> Conversation | 
     """The channel state of a conversation (None when the person never wrote)."""
     with engine.connect() as connection:
         row = connection.execute(sa.select(conversations).where(conversations.c.conversation_id == conversation_id)).first()
-    if row is None:
-        return None
+    return _conversation(row) if row is not None else None
+
+
+def _conversation(row: Any) -> Conversation:
     return Conversation(
         conversation_id=row.conversation_id,
         address=row.address,
@@ -290,14 +292,6 @@ def get_conversation(engine: Engine, *, conversation_id: str) -> Conversation | 
         opted_out=bool(row.opted_out),
         last_buttons=list(row.last_buttons or []),
     )
-
-
-def set_last_buttons(engine: Engine, *, conversation_id: str, buttons: list[dict[str, str]]) -> None:
-    """Remember the buttons of the bot's latest message (empty when it had none)."""
-    with engine.begin() as connection:
-        connection.execute(
-            conversations.update().where(conversations.c.conversation_id == conversation_id).values(last_buttons=buttons)
-        )
 
 
 def set_last_inbound(engine: Engine, *, conversation_id: str, when: datetime) -> None:
@@ -308,27 +302,44 @@ def set_last_inbound(engine: Engine, *, conversation_id: str, when: datetime) ->
         )
 
 
-def enqueue(
-    engine: Engine, *, conversation_id: str, source_sid: str | None, position: int, body: str, status: str, now: datetime
-) -> bool:
-    """Put a message in the outbox; False when this reply (source message, position) is already there."""
-    try:
-        with engine.begin() as connection:
+def queue_reply(
+    engine: Engine,
+    *,
+    conversation_id: str,
+    source_sid: str | None,
+    position: int,
+    parts: list[str],
+    buttons: list[dict[str, str]],
+    status_for: Callable[[Conversation | None], str],
+    now: datetime,
+) -> str:
+    """Queue the parts of one bot message and remember its buttons, in one transaction.
+
+    `status_for` decides from the conversation whether the message may be sent (pending) or not
+    (opted_out, outside_window). A part already queued for (source_sid, position) is kept as it
+    is, so a turn run again after a restart does not queue its replies twice. Returns the status.
+    """
+    with engine.begin() as connection:
+        row = connection.execute(sa.select(conversations).where(conversations.c.conversation_id == conversation_id)).first()
+        status = status_for(_conversation(row) if row is not None else None)
+        insert = _insert(connection)
+        for offset, part in enumerate(parts):
+            values = {
+                "conversation_id": conversation_id,
+                "source_sid": source_sid,
+                "position": position + offset,
+                "body": part,
+                "status": status,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            connection.execute(insert(outbox).values(**values).on_conflict_do_nothing(index_elements=["source_sid", "position"]))
+        if row is not None:
             connection.execute(
-                outbox.insert().values(
-                    conversation_id=conversation_id,
-                    source_sid=source_sid,
-                    position=position,
-                    body=body,
-                    status=status,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+                conversations.update().where(conversations.c.conversation_id == conversation_id).values(last_buttons=buttons)
             )
-    except IntegrityError:
-        return False
-    return True
+    return status
 
 
 def _outbox_message(row: Any) -> OutboxMessage:

@@ -94,30 +94,31 @@ class Outbox:
         self, *, conversation_id: str, source_sid: str | None, position: int, body: str, buttons: list[dict[str, str]]
     ) -> int:
         """Queue one bot message (split in parts); return how many parts it took."""
-        conversation = await self.db(store.get_conversation, conversation_id=conversation_id)
         now = self.clock()
-        if conversation is not None and conversation.opted_out:
-            status = store.OPTED_OUT
-        elif conversation is None or not window_open(conversation, now):
-            status = store.OUTSIDE_WINDOW
-            logger.warning("reply to %s… not sent: outside the 24-hour window", conversation_id[:10])
-        else:
-            status = store.PENDING
         parts = split_body(body)
-        for offset, part in enumerate(parts):
-            await self.db(
-                store.enqueue,
-                conversation_id=conversation_id,
-                source_sid=source_sid,
-                position=position + offset,
-                body=part,
-                status=status,
-                now=now,
-            )
-        if conversation is not None:
-            await self.db(store.set_last_buttons, conversation_id=conversation_id, buttons=buttons)
+        status = await self.db(
+            store.queue_reply,
+            conversation_id=conversation_id,
+            source_sid=source_sid,
+            position=position,
+            parts=parts,
+            buttons=buttons,
+            status_for=lambda conversation: self.status_for(conversation, now),
+            now=now,
+        )
+        if status == store.OUTSIDE_WINDOW:
+            logger.warning("reply to %s… not sent: outside the 24-hour window", conversation_id[:10])
         self.wake()
         return len(parts)
+
+    @staticmethod
+    def status_for(conversation: store.Conversation | None, now: datetime) -> str:
+        """Whether a free-form message may go to this conversation now, by the WhatsApp rules."""
+        if conversation is not None and conversation.opted_out:
+            return store.OPTED_OUT
+        if conversation is None or not window_open(conversation, now):
+            return store.OUTSIDE_WINDOW
+        return store.PENDING
 
 
 class WhatsAppOutput(OutputChannel):

@@ -69,6 +69,7 @@ class StubBot:
     received: list[UserMessage] = field(default_factory=list)
     replies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     hold: asyncio.Event | None = None
+    hold_after: asyncio.Event | None = None
 
     async def __call__(self, message: UserMessage) -> None:
         self.received.append(message)
@@ -76,6 +77,8 @@ class StubBot:
             await self.hold.wait()
         for reply in self.replies.get(message.text or "", [{"text": f"echo: {message.text}"}]):
             await message.output_channel.send_response(message.sender_id, dict(reply))
+        if self.hold_after is not None:
+            await self.hold_after.wait()
 
     def texts(self) -> list[str | None]:
         return [message.text for message in self.received]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.channels import store
+from bot.channels.whatsapp import Outbox
 from tests.channels.conftest import Harness, StubBot, eventually, start_harness, stop_harness
 
 PERSON = "whatsapp:+5511987654321"
@@ -114,3 +116,15 @@ async def test_a_message_to_someone_who_never_wrote_is_not_sent(harness: Harness
     await asyncio.sleep(0.2)
     assert [m.status for m in store.outbox_messages(harness.engine, conversation_id=stranger)] == [store.OUTSIDE_WINDOW]
     assert harness.twilio.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("opted_out", "hours_since_last_message", "expected"),
+    [(False, 1, store.PENDING), (False, 24.1, store.OUTSIDE_WINDOW), (True, 1, store.OPTED_OUT), (True, 30, store.OPTED_OUT)],
+)
+def test_the_whatsapp_rules_decide_at_queue_time(opted_out: bool, hours_since_last_message: float, expected: str) -> None:
+    now = datetime(2026, 11, 28, 12, 0)
+    last = now - timedelta(hours=hours_since_last_message)
+    conversation = store.Conversation("wa-x", "whatsapp:+1", last, opted_out, [])
+    assert Outbox.status_for(conversation, now) == expected
+    assert Outbox.status_for(None, now) == store.OUTSIDE_WINDOW

@@ -47,14 +47,26 @@ def test_a_message_is_claimed_once(engine: Engine) -> None:
 
 def test_a_reply_is_queued_once_per_source_message_and_position(engine: Engine) -> None:
     now = datetime.utcnow()
-    kwargs = {
-        "conversation_id": "wa-test",
-        "source_sid": "SMd",
-        "position": 0,
-        "body": "hola",
-        "status": store.PENDING,
-        "now": now,
-    }
-    assert store.enqueue(engine, **kwargs) is True
-    assert store.enqueue(engine, **kwargs) is False
-    assert len(store.outbox_messages(engine)) == 1
+    store.record_inbound(engine, message=_message("SMd"), address="whatsapp:+1", opted_out=False, now=now)
+    buttons = [{"title": "Sí", "payload": "/affirm"}]
+    kwargs = {"conversation_id": "wa-test", "source_sid": "SMd", "position": 0, "buttons": buttons, "now": now}
+    assert store.queue_reply(engine, parts=["uno", "dos"], status_for=lambda _c: store.PENDING, **kwargs) == store.PENDING
+    assert store.queue_reply(engine, parts=["uno", "dos"], status_for=lambda _c: store.PENDING, **kwargs) == store.PENDING
+    assert [m.body for m in store.outbox_messages(engine)] == ["uno", "dos"]
+    conversation = store.get_conversation(engine, conversation_id="wa-test")
+    assert conversation is not None and conversation.last_buttons == buttons
+
+
+def test_the_status_decision_sees_the_conversation(engine: Engine) -> None:
+    now = datetime.utcnow()
+    store.record_inbound(engine, message=_message("SMe"), address="whatsapp:+1", opted_out=True, now=now)
+    seen: list[store.Conversation | None] = []
+
+    def status_for(conversation: store.Conversation | None) -> str:
+        seen.append(conversation)
+        return store.OPTED_OUT if conversation and conversation.opted_out else store.PENDING
+
+    kwargs = {"source_sid": None, "position": 0, "parts": ["x"], "buttons": [], "status_for": status_for, "now": now}
+    assert store.queue_reply(engine, conversation_id="wa-test", **kwargs) == store.OPTED_OUT
+    assert store.queue_reply(engine, conversation_id="wa-nobody", **kwargs) == store.PENDING
+    assert seen[1] is None

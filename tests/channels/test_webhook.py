@@ -112,10 +112,12 @@ async def test_a_message_acknowledged_before_a_stop_is_processed_at_the_next_sta
 async def test_replies_queued_before_a_stop_are_not_sent_twice_after_it(harness: Harness) -> None:
     harness.twilio.fail_next(*([500] * 100))  # Twilio is down: the reply waits in the outbox
     harness.bot.replies["hola"] = [{"text": "uno"}, {"text": "dos"}]
+    harness.bot.hold_after = asyncio.Event()  # the replies are queued, the turn is not finished
     sid = new_sid()
     await harness.send(PERSON, "hola", sid=sid)
     await eventually(lambda: len(store.outbox_messages(harness.engine)) == 2)
     await stop_harness(harness)
+    assert store.inbound_status(harness.engine, message_sid=sid) == store.PROCESSING
     harness.twilio.failures.clear()  # Twilio is back
 
     second = await start_harness(
