@@ -17,6 +17,13 @@ export RASA_AUTH_TOKEN
 
 model=$(scripts/train.sh full)
 
+# WhatsApp through Twilio: enabled when its settings are in the environment (bot/channels/config.py).
+credentials=credentials.yml
+if [ -n "${TWILIO_ACCOUNT_SID:-}" ]; then
+  credentials=var/credentials.yml
+  { cat credentials.yml; echo "bot.channels.whatsapp.WhatsAppInput:"; } > "$credentials"
+fi
+
 pids=()
 cleanup() {
   trap - INT TERM HUP EXIT
@@ -37,7 +44,7 @@ if [ "$mode" = shell ]; then
   exit 0
 fi
 
-rasa run --model "$model" --endpoints "${ENDPOINTS:-endpoints.yml}" --credentials credentials.yml \
+rasa run --model "$model" --endpoints "${ENDPOINTS:-endpoints.yml}" --credentials "$credentials" \
   --interface "${RASA_INTERFACE:-127.0.0.1}" --port "$RASA_PORT" --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors "http://localhost:$RASA_PORT" \
   >var/rasa.log 2>&1 &
 pids+=($!)

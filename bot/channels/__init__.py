@@ -1,0 +1,1 @@
+"""Input and output channels, one module per messaging provider (WhatsApp through Twilio)."""

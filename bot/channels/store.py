@@ -1,0 +1,436 @@
+"""Persistent state of the messaging channels: inbound messages, conversations and the outbox.
+
+All SQL of the channels lives here. Functions are synchronous (call them through
+``asyncio.to_thread`` from async code), take the engine and keyword-only arguments, and do one
+unit of work each. The tables are created by ``alembic/versions/0002_channel_messages.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
+
+from bot.infodb.session import engine_for
+
+metadata = sa.MetaData()
+
+inbound = sa.Table(
+    "channel_inbound",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("message_sid", sa.String(64), nullable=False, unique=True),
+    sa.Column("conversation_id", sa.String(80), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("body", sa.Text),
+    sa.Column("latitude", sa.Float),
+    sa.Column("longitude", sa.Float),
+    sa.Column("media_url", sa.Text),
+    sa.Column("media_content_type", sa.String(120)),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("received_at", sa.DateTime, nullable=False),
+    sa.Column("processed_at", sa.DateTime),
+)
+
+conversations = sa.Table(
+    "channel_conversations",
+    metadata,
+    sa.Column("conversation_id", sa.String(80), primary_key=True),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("last_inbound_at", sa.DateTime, nullable=False),
+    sa.Column("opted_out", sa.Boolean, nullable=False, default=False),
+    sa.Column("last_buttons", sa.JSON),
+)
+
+outbox = sa.Table(
+    "channel_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("conversation_id", sa.String(80), nullable=False, index=True),
+    sa.Column("source_sid", sa.String(64)),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", sa.DateTime, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("sent_at", sa.DateTime),
+    sa.Column("provider_sid", sa.String(64), index=True),
+    sa.Column("delivery_status", sa.String(16)),
+    sa.Column("error", sa.String(120)),
+    sa.UniqueConstraint("source_sid", "position", name="uq_channel_outbox_source_position"),
+)
+
+# Inbound states: received -> processing -> processed | failed (or ignored: an opt-out keyword).
+RECEIVED, PROCESSING, PROCESSED, FAILED, IGNORED = "received", "processing", "processed", "failed", "ignored"
+# Outbox states: pending -> sending -> sent | failed; never sent: outside_window, opted_out.
+PENDING, SENDING, SENT, OUTSIDE_WINDOW, OPTED_OUT = "pending", "sending", "sent", "outside_window", "opted_out"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """An inbound message as Twilio delivered it."""
+
+    message_sid: str
+    conversation_id: str
+    kind: str
+    body: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    media_url: str | None = None
+    media_content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What the channel remembers about one person: where to reply and the WhatsApp rules' state."""
+
+    conversation_id: str
+    address: str
+    last_inbound_at: datetime
+    opted_out: bool
+    last_buttons: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One message waiting in (or gone through) the outbox."""
+
+    id: int
+    conversation_id: str
+    body: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    provider_sid: str | None
+    delivery_status: str | None
+    source_sid: str | None
+    position: int
+
+
+@lru_cache(maxsize=4)
+def channel_engine(url: str) -> Engine:
+    """The engine of the channel store; on SQLite it keeps its connections open.
+
+    SQLAlchemy 1.4 opens a new SQLite connection per checkout by default, which costs more than
+    the insert on the webhook's acknowledgement path.
+    """
+    if not url.startswith("sqlite"):
+        return engine_for(url)
+    engine = sa.create_engine(url, future=True, poolclass=QueuePool, pool_size=4, connect_args={"check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(connection, _record):  # type: ignore[no-untyped-def]
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    return engine
+
+
+def create_all(engine: Engine) -> None:
+    """Create the channel tables (tests and benchmarks; production uses the migration)."""
+    metadata.create_all(engine)
+
+
+def _insert(connection: Connection) -> Any:
+    """The dialect's INSERT (with ON CONFLICT support on SQLite and PostgreSQL)."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
+
+
+@dataclass(frozen=True)
+class NewInbound:
+    """One acknowledged delivery to record: the message, the reply address and the opt-out flag."""
+
+    message: Inbound
+    address: str
+    opted_out: bool
+    now: datetime
+
+
+def record_inbound_many(engine: Engine, *, items: list[NewInbound]) -> list[bool]:
+    """`record_inbound` for several deliveries in one transaction; True for each new MessageSid.
+
+    INSERT ... ON CONFLICT DO NOTHING is as atomic as the unique constraint itself: of two
+    deliveries of one MessageSid, in one batch or in concurrent ones, exactly one inserts.
+    """
+    created: list[bool] = []
+    with engine.begin() as connection:
+        insert = _insert(connection)
+        for item in items:
+            message = item.message
+            result = connection.execute(
+                insert(inbound)
+                .values(
+                    message_sid=message.message_sid,
+                    conversation_id=message.conversation_id,
+                    kind=message.kind,
+                    body=message.body,
+                    latitude=message.latitude,
+                    longitude=message.longitude,
+                    media_url=message.media_url,
+                    media_content_type=message.media_content_type,
+                    status=RECEIVED,
+                    received_at=item.now,
+                )
+                .on_conflict_do_nothing(index_elements=["message_sid"])
+            )
+            created.append(result.rowcount == 1)
+            if result.rowcount != 1:
+                continue
+            values = {"address": item.address, "last_inbound_at": item.now, "opted_out": item.opted_out}
+            statement = insert(conversations).values(conversation_id=message.conversation_id, **values)
+            connection.execute(statement.on_conflict_do_update(index_elements=["conversation_id"], set_=values))
+    return created
+
+
+def record_inbound(engine: Engine, *, message: Inbound, address: str, opted_out: bool, now: datetime) -> bool:
+    """Store one new inbound message and refresh its conversation; False when the MessageSid is known."""
+    return record_inbound_many(engine, items=[NewInbound(message=message, address=address, opted_out=opted_out, now=now)])[0]
+
+
+def reset_interrupted(engine: Engine) -> None:
+    """Make work that a stopped process left half-done pending again (call once at start)."""
+    with engine.begin() as connection:
+        connection.execute(inbound.update().where(inbound.c.status == PROCESSING).values(status=RECEIVED))
+        connection.execute(outbox.update().where(outbox.c.status == SENDING).values(status=PENDING))
+
+
+def unprocessed(engine: Engine) -> list[str]:
+    """MessageSids stored but not processed yet, oldest first."""
+    with engine.connect() as connection:
+        query = sa.select(inbound.c.message_sid).where(inbound.c.status == RECEIVED).order_by(inbound.c.id)
+        return list(connection.scalars(query))
+
+
+def _inbound(row: Any) -> Inbound:
+    return Inbound(
+        message_sid=row.message_sid,
+        conversation_id=row.conversation_id,
+        kind=row.kind,
+        body=row.body,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        media_url=row.media_url,
+        media_content_type=row.media_content_type,
+    )
+
+
+def claim_inbound(engine: Engine, *, message_sid: str) -> Inbound | None:
+    """Take a received message for processing; None when another task already took it."""
+    with engine.begin() as connection:
+        claimed = connection.execute(
+            inbound.update().where(inbound.c.message_sid == message_sid, inbound.c.status == RECEIVED).values(status=PROCESSING)
+        )
+        if claimed.rowcount != 1:
+            return None
+        row = connection.execute(sa.select(inbound).where(inbound.c.message_sid == message_sid)).one()
+    return _inbound(row)
+
+
+def get_inbound(engine: Engine, *, message_sid: str) -> Inbound | None:
+    """A stored inbound message as it is now (None when unknown)."""
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(inbound).where(inbound.c.message_sid == message_sid)).first()
+    return _inbound(row) if row is not None else None
+
+
+def finish_inbound(engine: Engine, *, message_sid: str, status: str, now: datetime) -> None:
+    """Close a message; its text and coordinates are erased (the media reference stays for staff)."""
+    with engine.begin() as connection:
+        connection.execute(
+            inbound.update()
+            .where(inbound.c.message_sid == message_sid)
+            .values(status=status, processed_at=now, body=None, latitude=None, longitude=None)
+        )
+
+
+def inbound_status(engine: Engine, *, message_sid: str) -> str | None:
+    """The processing state of an inbound message (None when unknown)."""
+    with engine.connect() as connection:
+        return connection.scalar(sa.select(inbound.c.status).where(inbound.c.message_sid == message_sid))
+
+
+def count_inbound(engine: Engine) -> int:
+    """How many inbound messages are stored."""
+    with engine.connect() as connection:
+        return int(connection.scalar(sa.select(sa.func.count()).select_from(inbound)) or 0)
+
+
+def media_of(engine: Engine, *, message_sid: str) -> tuple[str | None, str | None]:
+    """The media reference (URL, content type) of an inbound message, for staff."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(inbound.c.media_url, inbound.c.media_content_type).where(inbound.c.message_sid == message_sid)
+        ).one()
+    return row.media_url, row.media_content_type
+
+
+def get_conversation(engine: Engine, *, conversation_id: str) -> Conversation | None:
+    """The channel state of a conversation (None when the person never wrote)."""
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(conversations).where(conversations.c.conversation_id == conversation_id)).first()
+    return _conversation(row) if row is not None else None
+
+
+def _conversation(row: Any) -> Conversation:
+    return Conversation(
+        conversation_id=row.conversation_id,
+        address=row.address,
+        last_inbound_at=row.last_inbound_at,
+        opted_out=bool(row.opted_out),
+        last_buttons=list(row.last_buttons or []),
+    )
+
+
+def set_last_inbound(engine: Engine, *, conversation_id: str, when: datetime) -> None:
+    """Set when the person last wrote (tests and staff tools)."""
+    with engine.begin() as connection:
+        connection.execute(
+            conversations.update().where(conversations.c.conversation_id == conversation_id).values(last_inbound_at=when)
+        )
+
+
+def queue_reply(
+    engine: Engine,
+    *,
+    conversation_id: str,
+    source_sid: str | None,
+    position: int,
+    parts: list[str],
+    buttons: list[dict[str, str]],
+    status_for: Callable[[Conversation | None], str],
+    now: datetime,
+) -> str:
+    """Queue the parts of one bot message and remember its buttons, in one transaction.
+
+    `status_for` decides from the conversation whether the message may be sent (pending) or not
+    (opted_out, outside_window). A part already queued for (source_sid, position) is kept as it
+    is, so a turn run again after a restart does not queue its replies twice. Returns the status.
+    """
+    with engine.begin() as connection:
+        row = connection.execute(sa.select(conversations).where(conversations.c.conversation_id == conversation_id)).first()
+        status = status_for(_conversation(row) if row is not None else None)
+        insert = _insert(connection)
+        for offset, part in enumerate(parts):
+            values = {
+                "conversation_id": conversation_id,
+                "source_sid": source_sid,
+                "position": position + offset,
+                "body": part,
+                "status": status,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            connection.execute(insert(outbox).values(**values).on_conflict_do_nothing(index_elements=["source_sid", "position"]))
+        if row is not None:
+            connection.execute(
+                conversations.update().where(conversations.c.conversation_id == conversation_id).values(last_buttons=buttons)
+            )
+    return status
+
+
+def _outbox_message(row: Any) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        body=row.body,
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        provider_sid=row.provider_sid,
+        delivery_status=row.delivery_status,
+        source_sid=row.source_sid,
+        position=row.position,
+    )
+
+
+def due_messages(engine: Engine, *, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+    """The next pending message of each conversation, when it is due (keeps each conversation in order)."""
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(outbox).where(outbox.c.status.in_([PENDING, SENDING])).order_by(outbox.c.id))
+        seen: set[str] = set()
+        due: list[OutboxMessage] = []
+        for row in rows:
+            if row.conversation_id in seen:
+                continue
+            seen.add(row.conversation_id)
+            if row.status == PENDING and row.next_attempt_at <= now:
+                due.append(_outbox_message(row))
+                if len(due) >= limit:
+                    break
+    return due
+
+
+def next_due_at(engine: Engine) -> datetime | None:
+    """When the earliest pending message becomes due."""
+    with engine.connect() as connection:
+        return connection.scalar(sa.select(sa.func.min(outbox.c.next_attempt_at)).where(outbox.c.status == PENDING))
+
+
+def claim_message(engine: Engine, *, message_id: int) -> bool:
+    """Take a pending message for sending; False when another sender took it."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            outbox.update().where(outbox.c.id == message_id, outbox.c.status == PENDING).values(status=SENDING)
+        )
+    return result.rowcount == 1
+
+
+def mark_sent(engine: Engine, *, message_id: int, provider_sid: str | None, now: datetime) -> None:
+    """Record that Twilio accepted a message."""
+    with engine.begin() as connection:
+        connection.execute(
+            outbox.update()
+            .where(outbox.c.id == message_id)
+            .values(status=SENT, provider_sid=provider_sid, sent_at=now, attempts=outbox.c.attempts + 1, error=None)
+        )
+
+
+def schedule_retry(engine: Engine, *, message_id: int, next_attempt_at: datetime, error: str) -> None:
+    """Put a message back in the queue after a temporary failure."""
+    with engine.begin() as connection:
+        connection.execute(
+            outbox.update()
+            .where(outbox.c.id == message_id)
+            .values(status=PENDING, attempts=outbox.c.attempts + 1, next_attempt_at=next_attempt_at, error=error[:120])
+        )
+
+
+def close_message(engine: Engine, *, message_id: int, status: str, error: str | None = None) -> None:
+    """Give a message a final state that is not 'sent' (failed, outside_window, opted_out)."""
+    with engine.begin() as connection:
+        values: dict[str, Any] = {"status": status}
+        if error is not None:
+            values["error"] = error[:120]
+        connection.execute(outbox.update().where(outbox.c.id == message_id).values(**values))
+
+
+def record_delivery(engine: Engine, *, provider_sid: str, delivery_status: str) -> bool:
+    """Record a delivery status callback; False when the message is unknown."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            outbox.update().where(outbox.c.provider_sid == provider_sid).values(delivery_status=delivery_status[:16])
+        )
+    return result.rowcount > 0
+
+
+def outbox_messages(engine: Engine, *, conversation_id: str | None = None) -> list[OutboxMessage]:
+    """Every outbox message (of one conversation), oldest first."""
+    query = sa.select(outbox).order_by(outbox.c.id)
+    if conversation_id is not None:
+        query = query.where(outbox.c.conversation_id == conversation_id)
+    with engine.connect() as connection:
+        return [_outbox_message(row) for row in connection.execute(query)]

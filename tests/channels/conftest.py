@@ -1,0 +1,209 @@
+"""Fixtures of the WhatsApp channel tests: a fake Twilio API, a migrated store, the channel in Sanic."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from rasa.core.channels.channel import UserMessage
+from sanic import Sanic
+from sqlalchemy.engine import Engine
+from twilio.request_validator import RequestValidator
+
+from bot.channels.config import WhatsAppConfig, conversation_id
+from bot.channels.sender import TwilioMessagesClient
+from bot.channels.store import channel_engine
+from bot.channels.whatsapp import WhatsAppInput
+from bot.infodb.__main__ import migrate
+from tests.channels.fake_twilio import FakeTwilio
+
+Sanic.test_mode = True
+ACCOUNT_SID = "AC" + "0" * 32
+AUTH_TOKEN = "test-auth-token-1234567890abcdef"
+KEY = "test-conversation-id-key-0123456789"
+BOT_NUMBER = "whatsapp:+14155238886"
+_sids = itertools.count()
+
+
+def new_sid() -> str:
+    """A fresh Twilio-like MessageSid."""
+    return f"SM{next(_sids):04d}{uuid.uuid4().hex[:28]}"
+
+
+async def eventually(predicate: Callable[[], Any], timeout: float = 5.0) -> None:
+    """Wait until predicate() is true (or fail)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
+
+
+class Clock:
+    """A UTC clock the tests can move forward."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.utcnow() + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
+@dataclass
+class StubBot:
+    """Stands in for Rasa: records UserMessages and answers through the output channel."""
+
+    received: list[UserMessage] = field(default_factory=list)
+    replies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    hold: asyncio.Event | None = None
+    hold_after: asyncio.Event | None = None
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.received.append(message)
+        if self.hold is not None:
+            await self.hold.wait()
+        for reply in self.replies.get(message.text or "", [{"text": f"echo: {message.text}"}]):
+            await message.output_channel.send_response(message.sender_id, dict(reply))
+        if self.hold_after is not None:
+            await self.hold_after.wait()
+
+    def texts(self) -> list[str | None]:
+        return [message.text for message in self.received]
+
+
+@dataclass
+class Harness:
+    """The channel served by Sanic on a local port, with helpers that post as Twilio does."""
+
+    channel: WhatsAppInput
+    bot: StubBot
+    twilio: FakeTwilio
+    engine: Engine
+    clock: Clock
+    url: str
+    http: httpx.AsyncClient
+    _server: Any
+
+    def cid(self, address: str) -> str:
+        return conversation_id(address, KEY)
+
+    async def post(self, form: dict[str, str], signature: str | bool | None = True) -> httpx.Response:
+        """POST a form to the webhook, signed for the configured public URL unless told otherwise."""
+        headers = {}
+        if signature is True:
+            headers["X-Twilio-Signature"] = RequestValidator(AUTH_TOKEN).compute_signature(self.channel.config.webhook_url, form)
+        elif isinstance(signature, str):
+            headers["X-Twilio-Signature"] = signature
+        return await self.http.post(f"{self.url}/webhooks/whatsapp/webhook", data=form, headers=headers)
+
+    async def send(self, address: str, body: str = "", sid: str | None = None, **fields: str) -> httpx.Response:
+        """A message from a person, with the fields Twilio sends."""
+        form = {
+            "SmsMessageSid": sid or new_sid(),
+            "NumMedia": "0",
+            "ProfileName": "Person",
+            "SmsSid": "",
+            "WaId": address.removeprefix("whatsapp:+"),
+            "SmsStatus": "received",
+            "Body": body,
+            "To": BOT_NUMBER,
+            "NumSegments": "1",
+            "MessageSid": "",
+            "AccountSid": ACCOUNT_SID,
+            "From": address,
+            "ApiVersion": "2010-04-01",
+        }
+        form["MessageSid"] = form["SmsSid"] = form["SmsMessageSid"]
+        form.update(fields)
+        return await self.post(form)
+
+
+async def start_harness(engine: Engine, twilio: FakeTwilio, clock: Clock, bot: StubBot) -> Harness:
+    """Serve a fresh channel instance (a fresh process, as far as the channel knows)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    config = WhatsAppConfig(
+        account_sid=ACCOUNT_SID,
+        auth_token=AUTH_TOKEN,
+        from_address=BOT_NUMBER,
+        webhook_url="https://desk.example.org/webhooks/whatsapp/webhook",
+        api_base_url=twilio.base_url,
+        conversation_id_key=KEY,
+    )
+    channel = WhatsAppInput(
+        config,
+        engine=engine,
+        messages_client=TwilioMessagesClient(config, timeout=0.3),
+        clock=clock,
+        language_of=_language_of,
+        sender_options={"base_delay": 0.05, "max_delay": 0.2, "poll_interval": 0.05},
+    )
+    app = Sanic(f"wa_{uuid.uuid4().hex[:8]}")
+    app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/whatsapp")
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    assert server is not None
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    return Harness(channel, bot, twilio, engine, clock, f"http://127.0.0.1:{port}", httpx.AsyncClient(timeout=10), server)
+
+
+async def stop_harness(harness: Harness) -> None:
+    """Stop the server and the channel's tasks, as a process stop would (once)."""
+    if harness._server is None:
+        return
+    await harness.http.aclose()
+    await harness._server.before_stop()
+    harness._server.close()
+    await harness._server.wait_closed()
+    await harness._server.after_stop()
+    harness._server = None
+
+
+LANGUAGES: dict[str, str] = {}
+
+
+async def _language_of(cid: str) -> str | None:
+    return LANGUAGES.get(cid)
+
+
+@pytest.fixture
+async def twilio() -> AsyncIterator[FakeTwilio]:
+    fake = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    """A fresh database migrated to head (so the 0002 migration is exercised)."""
+    url = f"sqlite:///{tmp_path / 'channels.db'}"
+    migrate(url)
+    return channel_engine(url)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def harness(engine: Engine, twilio: FakeTwilio, clock: Clock) -> AsyncIterator[Harness]:
+    running = await start_harness(engine, twilio, clock, StubBot())
+    yield running
+    await stop_harness(running)
