@@ -96,9 +96,14 @@ class OutboxSender:
         max_delay: float = 300.0,
         max_attempts: int = 10,
         poll_interval: float = 5.0,
+        owner: str | None = None,
     ) -> None:
-        """Configure the backoff (base_delay * 2**attempts, capped) and how often to look for work."""
+        """Configure the backoff (base_delay * 2**attempts, capped) and how often to look for work.
+
+        `owner` names this instance's claims (see ``store.renew_claims``).
+        """
         self.db = db
+        self.owner = owner
         self.client = client
         self.clock = clock
         self.base_delay = base_delay
@@ -130,7 +135,7 @@ class OutboxSender:
             logger.warning("outbox message %s not sent: outside the 24-hour window", message.id)
             await self.db(store.close_message, message_id=message.id, status=store.OUTSIDE_WINDOW)
             return
-        if not await self.db(store.claim_message, message_id=message.id):
+        if not await self.db(store.claim_message, message_id=message.id, owner=self.owner, now=self.clock()):
             return
         try:
             provider_sid = await self.client.send(to=conversation.address, body=message.body)

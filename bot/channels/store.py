@@ -38,6 +38,9 @@ inbound = sa.Table(
     sa.Column("status", sa.String(16), nullable=False, index=True),
     sa.Column("received_at", sa.DateTime, nullable=False),
     sa.Column("processed_at", sa.DateTime),
+    sa.Column("claimed_by", sa.String(40)),
+    sa.Column("claimed_at", sa.DateTime),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
 )
 
 conversations = sa.Table(
@@ -68,6 +71,8 @@ outbox = sa.Table(
     sa.Column("provider_sid", sa.String(64), index=True),
     sa.Column("delivery_status", sa.String(16)),
     sa.Column("error", sa.String(120)),
+    sa.Column("claimed_by", sa.String(40)),
+    sa.Column("claimed_at", sa.DateTime),
     sa.UniqueConstraint("source_sid", "position", name="uq_channel_outbox_source_position"),
 )
 
@@ -89,6 +94,7 @@ class Inbound:
     longitude: float | None = None
     media_url: str | None = None
     media_content_type: str | None = None
+    attempt: int = 0  # how many times it was claimed, this claim included (1: a first run)
 
 
 @dataclass(frozen=True)
@@ -167,12 +173,14 @@ def record_inbound_many(engine: Engine, *, items: list[NewInbound]) -> list[bool
 
     INSERT ... ON CONFLICT DO NOTHING is as atomic as the unique constraint itself: of two
     deliveries of one MessageSid, in one batch or in concurrent ones, exactly one inserts.
+    Rows are written in one global order (messages by MessageSid, then conversations by id) so
+    two concurrent batches on PostgreSQL wait for each other instead of deadlocking.
     """
-    created: list[bool] = []
+    created: dict[int, bool] = {}
     with engine.begin() as connection:
         insert = _insert(connection)
-        for item in items:
-            message = item.message
+        for index in sorted(range(len(items)), key=lambda i: items[i].message.message_sid):
+            message, now = items[index].message, items[index].now
             result = connection.execute(
                 insert(inbound)
                 .values(
@@ -185,17 +193,18 @@ def record_inbound_many(engine: Engine, *, items: list[NewInbound]) -> list[bool
                     media_url=message.media_url,
                     media_content_type=message.media_content_type,
                     status=RECEIVED,
-                    received_at=item.now,
+                    received_at=now,
                 )
                 .on_conflict_do_nothing(index_elements=["message_sid"])
             )
-            created.append(result.rowcount == 1)
-            if result.rowcount != 1:
-                continue
+            created[index] = result.rowcount == 1
+        # Stable sort: of one person's messages in a batch, the last one's opt-out state wins.
+        for index in sorted((i for i in range(len(items)) if created[i]), key=lambda i: items[i].message.conversation_id):
+            item = items[index]
             values = {"address": item.address, "last_inbound_at": item.now, "opted_out": item.opted_out}
-            statement = insert(conversations).values(conversation_id=message.conversation_id, **values)
+            statement = insert(conversations).values(conversation_id=item.message.conversation_id, **values)
             connection.execute(statement.on_conflict_do_update(index_elements=["conversation_id"], set_=values))
-    return created
+    return [created[i] for i in range(len(items))]
 
 
 def record_inbound(engine: Engine, *, message: Inbound, address: str, opted_out: bool, now: datetime) -> bool:
@@ -204,7 +213,11 @@ def record_inbound(engine: Engine, *, message: Inbound, address: str, opted_out:
 
 
 def reset_interrupted(engine: Engine) -> None:
-    """Make work that a stopped process left half-done pending again (call once at start)."""
+    """Make work that a stopped process left half-done pending again (call once at start).
+
+    Only safe when one process uses the database: it also takes the work in progress of a
+    running instance. Shared databases use ``recover_claims`` and ``release_claims``.
+    """
     with engine.begin() as connection:
         connection.execute(inbound.update().where(inbound.c.status == PROCESSING).values(status=RECEIVED))
         connection.execute(outbox.update().where(outbox.c.status == SENDING).values(status=PENDING))
@@ -227,14 +240,21 @@ def _inbound(row: Any) -> Inbound:
         longitude=row.longitude,
         media_url=row.media_url,
         media_content_type=row.media_content_type,
+        attempt=row.attempts,
     )
 
 
-def claim_inbound(engine: Engine, *, message_sid: str) -> Inbound | None:
-    """Take a received message for processing; None when another task already took it."""
+def claim_inbound(engine: Engine, *, message_sid: str, owner: str | None = None, now: datetime | None = None) -> Inbound | None:
+    """Take a received message for processing; None when another task (or instance) already took it.
+
+    One UPDATE ... WHERE status = 'received': on PostgreSQL a concurrent claim waits for the row
+    lock, sees the new status and updates nothing, so exactly one claimer wins.
+    """
     with engine.begin() as connection:
         claimed = connection.execute(
-            inbound.update().where(inbound.c.message_sid == message_sid, inbound.c.status == RECEIVED).values(status=PROCESSING)
+            inbound.update()
+            .where(inbound.c.message_sid == message_sid, inbound.c.status == RECEIVED)
+            .values(status=PROCESSING, claimed_by=owner, claimed_at=now or datetime.utcnow(), attempts=inbound.c.attempts + 1)
         )
         if claimed.rowcount != 1:
             return None
@@ -378,18 +398,83 @@ def due_messages(engine: Engine, *, now: datetime, limit: int = 100) -> list[Out
 
 
 def next_due_at(engine: Engine) -> datetime | None:
-    """When the earliest pending message becomes due."""
+    """When the earliest pending message at the head of its conversation becomes due.
+
+    A message queued behind one that waits for a retry is not due before it: counting it made
+    the sender poll without pause during an API outage.
+    """
+    heads = (
+        sa.select(sa.func.min(outbox.c.id))
+        .where(outbox.c.status.in_([PENDING, SENDING]))
+        .group_by(outbox.c.conversation_id)
+        .scalar_subquery()
+    )
+    query = sa.select(sa.func.min(outbox.c.next_attempt_at)).where(outbox.c.status == PENDING, outbox.c.id.in_(heads))
     with engine.connect() as connection:
-        return connection.scalar(sa.select(sa.func.min(outbox.c.next_attempt_at)).where(outbox.c.status == PENDING))
+        return connection.scalar(query)
 
 
-def claim_message(engine: Engine, *, message_id: int) -> bool:
+def claim_message(engine: Engine, *, message_id: int, owner: str | None = None, now: datetime | None = None) -> bool:
     """Take a pending message for sending; False when another sender took it."""
     with engine.begin() as connection:
         result = connection.execute(
-            outbox.update().where(outbox.c.id == message_id, outbox.c.status == PENDING).values(status=SENDING)
+            outbox.update()
+            .where(outbox.c.id == message_id, outbox.c.status == PENDING)
+            .values(status=SENDING, claimed_by=owner, claimed_at=now or datetime.utcnow())
         )
     return result.rowcount == 1
+
+
+def renew_claims(engine: Engine, *, owner: str, now: datetime, channel: str = "whatsapp") -> None:
+    """The heartbeat of a running instance: its claims in progress are still alive at `now`."""
+    with engine.begin() as connection:
+        connection.execute(
+            inbound.update()
+            .where(inbound.c.claimed_by == owner, inbound.c.status == PROCESSING, inbound.c.channel == channel)
+            .values(claimed_at=now)
+        )
+        connection.execute(
+            outbox.update()
+            .where(outbox.c.claimed_by == owner, outbox.c.status == SENDING, outbox.c.channel == channel)
+            .values(claimed_at=now)
+        )
+
+
+def recover_claims(engine: Engine, *, stale_before: datetime, channel: str = "whatsapp") -> int:
+    """Make claims whose owner stopped renewing them (a crashed instance) available again.
+
+    A live instance renews its claims (``renew_claims``) more often than the lease, so its work
+    in progress is never taken by another instance sharing the database. Returns how many.
+    """
+    with engine.begin() as connection:
+        taken = connection.execute(
+            inbound.update()
+            .where(inbound.c.status == PROCESSING, inbound.c.channel == channel)
+            .where(sa.or_(inbound.c.claimed_at.is_(None), inbound.c.claimed_at < stale_before))
+            .values(status=RECEIVED)
+        ).rowcount
+        sending = connection.execute(
+            outbox.update()
+            .where(outbox.c.status == SENDING, outbox.c.channel == channel)
+            .where(sa.or_(outbox.c.claimed_at.is_(None), outbox.c.claimed_at < stale_before))
+            .values(status=PENDING)
+        ).rowcount
+    return int(taken or 0) + int(sending or 0)
+
+
+def release_claims(engine: Engine, *, owner: str, channel: str = "whatsapp") -> None:
+    """Give back an instance's unfinished work when it stops, so the next start takes it at once."""
+    with engine.begin() as connection:
+        connection.execute(
+            inbound.update()
+            .where(inbound.c.claimed_by == owner, inbound.c.status == PROCESSING, inbound.c.channel == channel)
+            .values(status=RECEIVED)
+        )
+        connection.execute(
+            outbox.update()
+            .where(outbox.c.claimed_by == owner, outbox.c.status == SENDING, outbox.c.channel == channel)
+            .values(status=PENDING)
+        )
 
 
 def mark_sent(engine: Engine, *, message_id: int, provider_sid: str | None, now: datetime) -> None:

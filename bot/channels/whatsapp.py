@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -37,12 +39,15 @@ from bot.settings import get_settings
 logger = logging.getLogger(__name__)
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+# A claim not renewed for this long belongs to a stopped instance and is taken over.
+CLAIM_LEASE_SECONDS = 120.0
 HELP_POINT_PAYLOAD = "/find_help_point"
 REQUEST_HUMAN_PAYLOAD = "/request_human"
 TEXT, LOCATION, MEDIA = "text", "location", "media"
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 LanguageLookup = Callable[[str], Awaitable[str | None]]
+TurnLookup = Callable[[str, str], Awaitable[bool]]
 
 
 def parse_form(body: bytes) -> dict[str, str]:
@@ -194,8 +199,14 @@ class WhatsAppInput(InputChannel):
         clock: Callable[[], datetime] = utc_now,
         language_of: LanguageLookup | None = None,
         sender_options: dict[str, float] | None = None,
+        claim_lease: float = CLAIM_LEASE_SECONDS,
+        turn_recorded: TurnLookup | None = None,
     ) -> None:
-        """Injectable collaborators default to DATABASE_URL, Twilio's API and the tracker's language slot."""
+        """Injectable collaborators default to DATABASE_URL, Twilio's API and the tracker store.
+
+        `claim_lease` (seconds): how long the claims of an instance that stopped without
+        releasing them (a crash) stay untouched before another instance takes them over.
+        """
         self.config = config
         self._engine = engine
         self._db: StoreRunner | None = None
@@ -210,6 +221,11 @@ class WhatsAppInput(InputChannel):
         self._sender_task: asyncio.Task[Any] | None = None
         self._agent: Any = None
         self._start_task: asyncio.Task[None] | None = None
+        self._turn_recorded = turn_recorded
+        self.claim_lease = timedelta(seconds=claim_lease)
+        self.instance_id = uuid.uuid4().hex  # owner of this process's claims
+        self._keeper_task: asyncio.Task[Any] | None = None
+        self._in_flight: set[str] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -246,26 +262,49 @@ class WhatsAppInput(InputChannel):
         await asyncio.shield(self._start_task)
 
     async def _start(self) -> None:
-        await self.db(store.reset_interrupted)
+        await self.db(store.recover_claims, stale_before=self.clock() - self.claim_lease)
         client = self._messages_client or TwilioMessagesClient(self.config)
         self._messages_client = client
-        self._sender = OutboxSender(self.db, client, clock=self.clock, **self._sender_options)  # type: ignore[arg-type]
+        self._sender = OutboxSender(self.db, client, clock=self.clock, owner=self.instance_id, **self._sender_options)  # type: ignore[arg-type]
         self._sender_task = asyncio.create_task(self._sender.run_forever())
+        self._keeper_task = asyncio.create_task(self._keep_claims())
+        await self._process_unprocessed()
+
+    async def _process_unprocessed(self) -> None:
         for message_sid in await self.db(store.unprocessed):
-            self._spawn(self.process(message_sid))
+            if message_sid not in self._in_flight:
+                self._spawn(self.process(message_sid))
+
+    async def _keep_claims(self) -> None:
+        """Renew this instance's claims, take over those of stopped instances, pick up stranded messages."""
+        while True:
+            await asyncio.sleep(self.claim_lease.total_seconds() / 4)
+            try:
+                now = self.clock()
+                await self.db(store.renew_claims, owner=self.instance_id, now=now)
+                if await self.db(store.recover_claims, stale_before=now - self.claim_lease):
+                    self._wake_sender()
+                await self._process_unprocessed()
+            except Exception as err:  # the heartbeat must survive a database hiccup
+                logger.error("whatsapp claim keeper error: %s", type(err).__name__)
 
     async def stop(self) -> None:
-        """Stop the sender and the turns in flight (unfinished messages are processed at the next start)."""
-        tasks = [*self._tasks, *([self._sender_task] if self._sender_task else [])]
+        """Stop the sender and the turns in flight; their claims are released for the next start."""
+        tasks = [*self._tasks, *(t for t in (self._sender_task, self._keeper_task) if t is not None)]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._db is not None:
+            try:
+                await self.db(store.release_claims, owner=self.instance_id)
+            except Exception as err:  # a crash-like stop: the lease recovers the claims later
+                logger.error("whatsapp claims not released: %s", type(err).__name__)
         if self._messages_client is not None:
             await self._messages_client.close()
         if self._db is not None:
             self._db.close()
             self._db = None
-        self._start_task = None
+        self._start_task = self._sender_task = self._keeper_task = None
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(coroutine)
@@ -347,12 +386,24 @@ class WhatsAppInput(InputChannel):
 
     async def process(self, message_sid: str) -> None:
         """Run the turn of one stored message, once."""
-        message = await self.db(store.claim_inbound, message_sid=message_sid)
+        self._in_flight.add(message_sid)
+        try:
+            await self._process(message_sid)
+        finally:
+            self._in_flight.discard(message_sid)
+
+    async def _process(self, message_sid: str) -> None:
+        message = await self.db(store.claim_inbound, message_sid=message_sid, owner=self.instance_id, now=self.clock())
         if message is None:
             return
         status = store.PROCESSED
         try:
-            status = await self._turn(message)
+            if message.attempt > 1 and await self.turn_recorded(message.conversation_id, message_sid):
+                # Rasa saved the turn (and its replies were queued before that) but the process
+                # stopped before the message was closed: running it again would record it twice.
+                logger.info("whatsapp message %s already in its conversation: not run again", message_sid)
+            else:
+                status = await self._turn(message)
         except asyncio.CancelledError:
             raise  # left 'processing': the next start runs it again
         except Exception as err:
@@ -401,6 +452,18 @@ class WhatsAppInput(InputChannel):
         language = await self.language_of(message.conversation_id)
         buttons = [{"title": i18n.text("talk_to_person_button", language), "payload": REQUEST_HUMAN_PAYLOAD}]
         await output.send_text_with_buttons(message.conversation_id, i18n.text("media_not_supported", language), buttons)
+
+    async def turn_recorded(self, conversation_id: str, message_sid: str) -> bool:
+        """Whether the tracker already holds the user message of this MessageSid (Rasa's message_id)."""
+        if self._turn_recorded is not None:
+            return await self._turn_recorded(conversation_id, message_sid)
+        tracker_store = getattr(self._agent, "tracker_store", None)
+        if tracker_store is None:
+            return False
+        tracker = await tracker_store.retrieve(conversation_id)
+        if tracker is None:
+            return False
+        return any(isinstance(event, UserUttered) and event.message_id == message_sid for event in tracker.events)
 
     async def language_of(self, conversation_id: str) -> str | None:
         """The conversation's language: the tracker's `language` slot when a Rasa agent is running."""

@@ -7,7 +7,7 @@ import itertools
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +26,7 @@ from bot.channels.store import channel_engine
 from bot.channels.whatsapp import WhatsAppInput
 from bot.infodb.__main__ import migrate
 from tests.channels.fake_twilio import FakeTwilio
+from tests.infodb_fixtures import postgres_url
 
 Sanic.test_mode = True
 ACCOUNT_SID = "AC" + "0" * 32
@@ -131,8 +132,8 @@ class Harness:
         return await self.post(form)
 
 
-async def start_harness(engine: Engine, twilio: FakeTwilio, clock: Clock, bot: StubBot) -> Harness:
-    """Serve a fresh channel instance (a fresh process, as far as the channel knows)."""
+async def start_harness(engine: Engine, twilio: FakeTwilio, clock: Clock, bot: StubBot, **options: Any) -> Harness:
+    """Serve a fresh channel instance (a fresh process, as far as the channel knows); options go to the channel."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -151,6 +152,7 @@ async def start_harness(engine: Engine, twilio: FakeTwilio, clock: Clock, bot: S
         clock=clock,
         language_of=_language_of,
         sender_options={"base_delay": 0.05, "max_delay": 0.2, "poll_interval": 0.05},
+        **options,
     )
     app = Sanic(f"wa_{uuid.uuid4().hex[:8]}")
     app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/whatsapp")
@@ -195,6 +197,24 @@ def engine(tmp_path: Path) -> Engine:
     url = f"sqlite:///{tmp_path / 'channels.db'}"
     migrate(url)
     return channel_engine(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh channel store migrated to head on SQLite and on a PostgreSQL schema (CI: the real server)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'channels.db'}"
+        migrate(url)
+        yield channel_engine(url)
+        return
+    for url in postgres_url():
+        migrate(url)
+        engine = channel_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+            channel_engine.cache_clear()
 
 
 @pytest.fixture

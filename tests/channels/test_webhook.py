@@ -95,7 +95,7 @@ async def test_a_message_acknowledged_before_a_stop_is_processed_at_the_next_sta
     await harness.send(PERSON, "hola", sid=sid)
     await eventually(lambda: harness.bot.received)
     await stop_harness(harness)
-    assert store.inbound_status(harness.engine, message_sid=sid) == store.PROCESSING
+    assert store.inbound_status(harness.engine, message_sid=sid) == store.RECEIVED  # released at the stop
     assert harness.twilio.sent == []
 
     second = await start_harness(harness.engine, harness.twilio, harness.clock, StubBot())
@@ -117,7 +117,7 @@ async def test_replies_queued_before_a_stop_are_not_sent_twice_after_it(harness:
     await harness.send(PERSON, "hola", sid=sid)
     await eventually(lambda: len(store.outbox_messages(harness.engine)) == 2)
     await stop_harness(harness)
-    assert store.inbound_status(harness.engine, message_sid=sid) == store.PROCESSING
+    assert store.inbound_status(harness.engine, message_sid=sid) == store.RECEIVED  # released at the stop
     harness.twilio.failures.clear()  # Twilio is back
 
     second = await start_harness(
