@@ -132,8 +132,14 @@ class Harness:
         return await self.post(form)
 
 
-async def start_harness(engine: Engine, twilio: FakeTwilio, clock: Clock, bot: StubBot, **options: Any) -> Harness:
-    """Serve a fresh channel instance (a fresh process, as far as the channel knows); options go to the channel."""
+async def start_harness(
+    engine: Engine, twilio: FakeTwilio, clock: Clock, bot: Any, *, agent: Any = None, **options: Any
+) -> Harness:
+    """Serve a fresh channel instance (a fresh process, as far as the channel knows).
+
+    `agent` is what Rasa puts in ``app.ctx.agent`` (the channel reads its tracker store); other
+    options go to the channel.
+    """
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -145,17 +151,19 @@ async def start_harness(engine: Engine, twilio: FakeTwilio, clock: Clock, bot: S
         api_base_url=twilio.base_url,
         conversation_id_key=KEY,
     )
+    options.setdefault("language_of", _language_of)
     channel = WhatsAppInput(
         config,
         engine=engine,
         messages_client=TwilioMessagesClient(config, timeout=0.3),
         clock=clock,
-        language_of=_language_of,
         sender_options={"base_delay": 0.05, "max_delay": 0.2, "poll_interval": 0.05},
         **options,
     )
     app = Sanic(f"wa_{uuid.uuid4().hex[:8]}")
     app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/whatsapp")
+    if agent is not None:
+        app.ctx.agent = agent
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
     assert server is not None
     await server.startup()
