@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import logging
 import multiprocessing
+import os
 import random
 import socket
 import statistics
@@ -139,7 +140,7 @@ async def run(senders: int, messages: int, redeliver: float, failure_rate: float
         job = pool.submit(_load, endpoint, config.from_address, senders, per_sender, redeliver)
         latencies = await asyncio.wrap_future(job)
     total = per_sender * senders
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + float(os.environ.get("BENCH_DELIVERY_TIMEOUT", "300"))
     calls, sent = await _delivered(twilio_url)
     while len(sent) < total and time.monotonic() < deadline:
         await asyncio.sleep(0.5)
