@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 # A claim not renewed for this long belongs to a stopped instance and is taken over.
 CLAIM_LEASE_SECONDS = 120.0
+# Turns share the event loop with the webhook: a burst of messages must not become a burst of
+# concurrent turns that delays every acknowledgement behind them (they wait, safely stored).
+MAX_CONCURRENT_TURNS = 8
 HELP_POINT_PAYLOAD = "/find_help_point"
 REQUEST_HUMAN_PAYLOAD = "/request_human"
 TEXT, LOCATION, MEDIA = "text", "location", "media"
@@ -201,11 +204,13 @@ class WhatsAppInput(InputChannel):
         sender_options: dict[str, float] | None = None,
         claim_lease: float = CLAIM_LEASE_SECONDS,
         turn_recorded: TurnLookup | None = None,
+        max_turns: int = MAX_CONCURRENT_TURNS,
     ) -> None:
         """Injectable collaborators default to DATABASE_URL, Twilio's API and the tracker store.
 
         `claim_lease` (seconds): how long the claims of an instance that stopped without
         releasing them (a crash) stay untouched before another instance takes them over.
+        `max_turns`: how many turns run at once; the others wait, stored and unclaimed.
         """
         self.config = config
         self._engine = engine
@@ -226,6 +231,7 @@ class WhatsAppInput(InputChannel):
         self.instance_id = uuid.uuid4().hex  # owner of this process's claims
         self._keeper_task: asyncio.Task[Any] | None = None
         self._in_flight: set[str] = set()
+        self._turn_slots = asyncio.Semaphore(max_turns)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -388,7 +394,8 @@ class WhatsAppInput(InputChannel):
         """Run the turn of one stored message, once."""
         self._in_flight.add(message_sid)
         try:
-            await self._process(message_sid)
+            async with self._turn_slots:
+                await self._process(message_sid)
         finally:
             self._in_flight.discard(message_sid)
 
