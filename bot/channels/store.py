@@ -182,6 +182,46 @@ def _acknowledgement_statements(dialect: str) -> tuple[Any, Any]:
     return new_message, upsert.on_conflict_do_update(index_elements=["conversation_id"], set_=refreshed)
 
 
+# PostgreSQL: a whole batch in one round trip and one fixed statement (arrays unnested), so
+# neither the compile nor the round trips grow with the batch.
+_PG_NEW_MESSAGES = sa.text(
+    "INSERT INTO channel_inbound (message_sid, conversation_id, kind, body, latitude, longitude, media_url,"
+    " media_content_type, status, received_at)"
+    " SELECT * FROM unnest(CAST(:message_sid AS varchar[]), CAST(:conversation_id AS varchar[]),"
+    " CAST(:kind AS varchar[]), CAST(:body AS text[]), CAST(:latitude AS float8[]), CAST(:longitude AS float8[]),"
+    " CAST(:media_url AS text[]), CAST(:media_content_type AS varchar[]), CAST(:status AS varchar[]),"
+    " CAST(:received_at AS timestamp[]))"
+    " ON CONFLICT (message_sid) DO NOTHING RETURNING message_sid"
+)
+_PG_CONVERSATIONS = sa.text(
+    "INSERT INTO channel_conversations (conversation_id, address, last_inbound_at, opted_out)"
+    " SELECT * FROM unnest(CAST(:conversation_id AS varchar[]), CAST(:address AS varchar[]),"
+    " CAST(:last_inbound_at AS timestamp[]), CAST(:opted_out AS boolean[]))"
+    " ON CONFLICT (conversation_id) DO UPDATE SET address = excluded.address,"
+    " last_inbound_at = excluded.last_inbound_at, opted_out = excluded.opted_out"
+)
+
+
+def _columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {name: [row[name] for row in rows] for name in rows[0]}
+
+
+def _inbound_row(item: NewInbound) -> dict[str, Any]:
+    message = item.message
+    return {
+        "message_sid": message.message_sid,
+        "conversation_id": message.conversation_id,
+        "kind": message.kind,
+        "body": message.body,
+        "latitude": message.latitude,
+        "longitude": message.longitude,
+        "media_url": message.media_url,
+        "media_content_type": message.media_content_type,
+        "status": RECEIVED,
+        "received_at": item.now,
+    }
+
+
 def record_inbound_many(engine: Engine, *, items: list[NewInbound]) -> list[bool]:
     """`record_inbound` for several deliveries in one transaction; True for each new MessageSid.
 
@@ -191,36 +231,30 @@ def record_inbound_many(engine: Engine, *, items: list[NewInbound]) -> list[bool
     two concurrent batches on PostgreSQL wait for each other instead of deadlocking.
     """
     created: dict[int, bool] = {}
+    order = sorted(range(len(items)), key=lambda i: items[i].message.message_sid)
     with engine.begin() as connection:
         new_message, upsert = _acknowledgement_statements(connection.dialect.name)
-        for index in sorted(range(len(items)), key=lambda i: items[i].message.message_sid):
-            message, now = items[index].message, items[index].now
-            result = connection.execute(
-                new_message,
-                {
-                    "message_sid": message.message_sid,
-                    "conversation_id": message.conversation_id,
-                    "kind": message.kind,
-                    "body": message.body,
-                    "latitude": message.latitude,
-                    "longitude": message.longitude,
-                    "media_url": message.media_url,
-                    "media_content_type": message.media_content_type,
-                    "status": RECEIVED,
-                    "received_at": now,
-                },
-            )
-            created[index] = result.rowcount == 1
+        rows = [_inbound_row(items[i]) for i in order]
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            inserted = set(connection.scalars(_PG_NEW_MESSAGES, _columns(rows)))
+            seen: set[str] = set()
+            for index in order:
+                sid = items[index].message.message_sid
+                created[index] = sid in inserted and sid not in seen
+                seen.add(sid)
+        else:
+            # SQLAlchemy 1.4 has no RETURNING on SQLite; in-process statements are cheap.
+            for index, row in zip(order, rows, strict=True):
+                created[index] = connection.execute(new_message, row).rowcount == 1
         # One row per conversation (the last of its new messages: its opt-out state wins), in id order.
         latest = {items[i].message.conversation_id: items[i] for i in range(len(items)) if created[i]}
-        if latest:
-            connection.execute(
-                upsert,
-                [
-                    {"conversation_id": cid, "address": item.address, "last_inbound_at": item.now, "opted_out": item.opted_out}
-                    for cid, item in sorted(latest.items())
-                ],
-            )
+        refreshed = [
+            {"conversation_id": cid, "address": item.address, "last_inbound_at": item.now, "opted_out": item.opted_out}
+            for cid, item in sorted(latest.items())
+        ]
+        if refreshed:
+            connection.execute(_PG_CONVERSATIONS, _columns(refreshed)) if postgres else connection.execute(upsert, refreshed)
     return [created[i] for i in range(len(items))]
 
 

@@ -198,3 +198,21 @@ def test_a_delivery_status_is_recorded_against_the_provider_sid(any_engine: Engi
     assert store.record_delivery(any_engine, provider_sid="SMprov", delivery_status="delivered")
     assert not store.record_delivery(any_engine, provider_sid="SMnone", delivery_status="delivered")
     assert store.outbox_messages(any_engine)[0].delivery_status == "delivered"
+
+
+def test_a_batch_keeps_every_kind_of_message_and_the_last_opt_out_state(any_engine: Engine) -> None:
+    now = datetime.utcnow()
+    location = store.Inbound("SMloc", "wa-a", "location", "", latitude=32.5149, longitude=-117.0382)
+    media = store.Inbound("SMmed", "wa-a", "media", "", media_url="https://x/ME1", media_content_type="audio/ogg")
+    items = [
+        store.NewInbound(location, "whatsapp:+1", False, now),
+        store.NewInbound(_message("SMstop", "wa-a"), "whatsapp:+1", True, now),  # STOP...
+        store.NewInbound(media, "whatsapp:+1", False, now),  # ...then writes again: not opted out
+        store.NewInbound(_message("SMother", "wa-b"), "whatsapp:+2", True, now),
+    ]
+    assert store.record_inbound_many(any_engine, items=items) == [True, True, True, True]
+    assert store.get_inbound(any_engine, message_sid="SMloc") == location
+    assert store.media_of(any_engine, message_sid="SMmed") == ("https://x/ME1", "audio/ogg")
+    first, second = (store.get_conversation(any_engine, conversation_id=cid) for cid in ("wa-a", "wa-b"))
+    assert first is not None and not first.opted_out and first.address == "whatsapp:+1"
+    assert second is not None and second.opted_out
