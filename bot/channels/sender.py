@@ -1,9 +1,10 @@
 """The outbox sender: posts pending messages to Twilio's Messages API with retries and backoff.
 
 One loop per process. A message is claimed (pending -> sending) before it is posted, so two
-loops never post it twice; a message left 'sending' by a stopped process is pending again at
-start (``store.reset_interrupted``). WhatsApp rules are checked at the moment of sending: a
-person who opted out, or whose 24-hour window closed while the message waited, is not written to.
+loops never post it twice; a message left 'sending' by a stopped process is pending again once
+released or its claim's lease has passed (``store.release_claims``, ``store.recover_claims``).
+WhatsApp rules are checked at the moment of sending: a person who opted out, or whose
+24-hour window closed while the message waited, is not written to.
 """
 
 from __future__ import annotations
