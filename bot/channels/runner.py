@@ -1,9 +1,10 @@
 """Runs the channel store's synchronous functions off the event loop.
 
-SQLite allows one writer at a time and a blocked writer sleeps in growing steps, so on SQLite
-every store call goes through one thread, in order, with webhook acknowledgements first; a
-server database gets a few threads. Acknowledgements that arrive together are written in one
-transaction (`batch`): one commit, one disk sync, for all of them.
+Every store call goes through one worker thread, in order, with webhook acknowledgements first.
+One thread, also on PostgreSQL: with four, their Python work (SQLAlchemy) contended for the GIL
+with the event loop and the acknowledgement p95 went from ~35 ms to ~130 ms in
+bench/whatsapp_ack.py (2 CPUs); SQLite allows one writer at a time anyway. Acknowledgements that
+arrive together are written in one transaction (`batch`): one commit, one disk sync, for all.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ class StoreRunner:
     """Call ``store`` functions with the engine, in worker threads, urgent calls first."""
 
     def __init__(self, engine: Engine, workers: int | None = None) -> None:
-        """One worker for SQLite, four for a server database, unless told otherwise."""
+        """One worker unless told otherwise (see the module docstring)."""
         self.engine = engine
-        self.workers = workers or (1 if engine.dialect.name == "sqlite" else 4)
+        self.workers = workers or 1
         self._queue: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
         self._order = itertools.count()
         self._threads: list[threading.Thread] = []
