@@ -116,12 +116,15 @@ async def test_a_whole_conversation_in_each_language(rasa_channel: Harness, rasa
     button = i18n.text("talk_to_person_button", language)
     assert voice == [f"{i18n.text('media_not_supported', language)}\n\n1. {button}"]
 
+    located = await turn(harness, person, "", Latitude="32.5149", Longitude="-117.0382", Address="Tijuana")
+    assert i18n.text("help_points_intro", language) in "\n".join(located)  # the nearest ones, from the coordinates
+
     assert {(m.from_, m.to) for m in harness.twilio.sent if m.to == person} == {(BOT_NUMBER, person)}
     tracker = await rasa_agent.tracker_store.retrieve(harness.cid(person))
     assert tracker.get_slot("language") == language
     said = [e for e in tracker.events if isinstance(e, UserUttered)]
     # The chosen number reached Rasa as the button's payload; the voice note never reached it.
-    assert [e.text for e in said] == [greeting, question, '/inform{"country": "MX"}']
+    assert [e.text for e in said] == [greeting, question, '/inform{"country": "MX"}', "/find_help_point"]
     assert all(e.message_id and e.message_id.startswith("SM") for e in said)
 
 
