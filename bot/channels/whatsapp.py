@@ -32,6 +32,7 @@ from bot.channels.config import WhatsAppConfig, conversation_id
 from bot.channels.runner import StoreRunner
 from bot.channels.sender import OutboxSender, TwilioMessagesClient, utc_now, window_open
 from bot.channels.text import as_typed_text, is_opt_out, map_reply, render_menu, split_body
+from bot.handoff.gate import HandoffGate, Incoming
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -210,6 +211,7 @@ class WhatsAppInput(InputChannel):
         self._sender_task: asyncio.Task[Any] | None = None
         self._agent: Any = None
         self._start_task: asyncio.Task[None] | None = None
+        self._gate: HandoffGate | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -226,6 +228,13 @@ class WhatsAppInput(InputChannel):
         if self._db is None:
             self._db = StoreRunner(self.engine)
         return self._db
+
+    @property
+    def gate(self) -> HandoffGate:
+        """Gives the person's messages to the desk while a ticket is open."""
+        if self._gate is None:
+            self._gate = HandoffGate(self.db, clock=self.clock)
+        return self._gate
 
     @property
     def outbox(self) -> Outbox:
@@ -362,13 +371,16 @@ class WhatsAppInput(InputChannel):
 
     async def _turn(self, message: store.Inbound) -> str:
         output = WhatsAppOutput(self.outbox, message.conversation_id, message.message_sid)
-        if message.kind == MEDIA:
-            await self._reply_to_media(message, output)
-            if not (message.body or "").strip():
-                return store.PROCESSED
         if message.kind == TEXT and is_opt_out(message.body):
             return store.IGNORED
         text, metadata = await self._user_text(message)
+        if await self.gate.intercept(self._incoming(message, text), output):
+            return store.PROCESSED  # the desk has the conversation: the bot stays silent
+        if message.kind == MEDIA:
+            # The assistant reads text only: a voice note or image goes to a person (reference kept).
+            text = REQUEST_HUMAN_PAYLOAD
+            metadata = {"handoff_reason": "media", "media": {
+                "url": message.media_url or "", "content_type": message.media_content_type or "", "caption": message.body or ""}}
         if not text:
             return store.IGNORED
         if self._on_new_message is None:
@@ -385,6 +397,19 @@ class WhatsAppInput(InputChannel):
         )
         return store.PROCESSED
 
+    def _incoming(self, message: store.Inbound, text: str) -> Incoming:
+        return Incoming(
+            conversation_id=message.conversation_id,
+            channel=self.name(),
+            kind=message.kind,
+            text=text if message.kind != MEDIA else (message.body or None),
+            message_ref=message.message_sid,
+            media_url=message.media_url,
+            media_content_type=message.media_content_type,
+            latitude=message.latitude,
+            longitude=message.longitude,
+        )
+
     async def _user_text(self, message: store.Inbound) -> tuple[str, dict[str, Any] | None]:
         """What Rasa reads: a location, a chosen button's payload, or typed text (never a payload)."""
         if message.kind == LOCATION:
@@ -395,12 +420,6 @@ class WhatsAppInput(InputChannel):
         if payload:
             return payload, None
         return as_typed_text(body), None
-
-    async def _reply_to_media(self, message: store.Inbound, output: WhatsAppOutput) -> None:
-        """Media is kept for staff; the person is told, in their language, that the assistant reads text."""
-        language = await self.language_of(message.conversation_id)
-        buttons = [{"title": i18n.text("talk_to_person_button", language), "payload": REQUEST_HUMAN_PAYLOAD}]
-        await output.send_text_with_buttons(message.conversation_id, i18n.text("media_not_supported", language), buttons)
 
     async def language_of(self, conversation_id: str) -> str | None:
         """The conversation's language: the tracker's `language` slot when a Rasa agent is running."""
