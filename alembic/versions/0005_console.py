@@ -1,7 +1,7 @@
 """Desk console: staff accounts, their server-side sessions and the audit log.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(120), nullable=False),
         sa.Column("password_hash", sa.String(255), nullable=False),
         sa.Column("role", sa.String(16), nullable=False),
-        sa.Column("desk_id", sa.Integer, index=True),
+        sa.Column("desk_id", sa.Integer, sa.ForeignKey("desks.id", ondelete="SET NULL"), index=True),
         sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
         sa.Column("failed_signins", sa.Integer, nullable=False, server_default="0"),
         sa.Column("locked_until", sa.DateTime),

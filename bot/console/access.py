@@ -19,7 +19,7 @@ def sees_every_desk(staff: Staff) -> bool:
     return staff.role in (SUPERVISOR, ADMIN)
 
 
-def queue_desks(staff: Staff) -> list[int | None] | None:
+def queue_desks(staff: Staff) -> list[int] | None:
     """The desks whose queue the account sees (None: every desk)."""
     if sees_every_desk(staff):
         return None

@@ -21,7 +21,7 @@ staff = sa.Table(
     sa.Column("display_name", sa.String(120), nullable=False),
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("desk_id", sa.Integer, index=True),
+    sa.Column("desk_id", sa.Integer, index=True),  # desks.id (foreign key in the migration)
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("failed_signins", sa.Integer, nullable=False, default=0),
     sa.Column("locked_until", sa.DateTime),

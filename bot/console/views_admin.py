@@ -7,10 +7,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Engine
 
-from bot.console import desks, store
+from bot.console import store
 from bot.console.security import WeakPasswordError, hash_password
 from bot.console.tables import ADMIN, ROLES, SUPERVISOR
 from bot.console.web import console, render, signed_in
+from bot.handoff import store as handoff
 from bot.infodb import queries
 from bot.infodb.models import today
 from bot.infodb.session import session_scope
@@ -27,7 +28,7 @@ async def _staff_page(
 ) -> HTTPResponse:
     state = console(request)
     accounts = await state.db(store.list_staff)
-    desk_list = await state.db(desks.list_desks)
+    desk_list = await state.db(handoff.list_desks)
     return render(request, "admin_staff.html", status=status, accounts=accounts, desks=desk_list,
                   desk_names={d.id: d.name for d in desk_list}, roles=ROLES, error=error, notice=notice)
 

@@ -208,7 +208,7 @@ def _done(ticket_id: int, what: str) -> HTTPResponse:
 async def take(request: Request, ticket_id: int) -> HTTPResponse:
     """Take a queued conversation (one agent only; the person is told)."""
     state = console(request)
-    ticket, refusal = await _act(request, ticket_id, "take", "take")
+    _ticket, refusal = await _act(request, ticket_id, "take", "take")
     if refusal is not None:
         return refusal
     try:
@@ -225,7 +225,7 @@ async def take(request: Request, ticket_id: int) -> HTTPResponse:
 async def reply(request: Request, ticket_id: int) -> HTTPResponse:
     """Send a reply (typed, or a quick reply in the person's language) through the person's channel."""
     state = console(request)
-    ticket, refusal = await _act(request, ticket_id, "reply", "reply")
+    _ticket, refusal = await _act(request, ticket_id, "reply", "reply")
     if refusal is not None:
         return refusal
     quick = request.form.get("quick") or ""
@@ -239,7 +239,9 @@ async def reply(request: Request, ticket_id: int) -> HTTPResponse:
     except desk.HandoffError as err:
         await state.audit(request, "reply_refused", target=f"ticket:{ticket_id}")
         return await _page(request, ticket_id, error=str(err), status=409)
-    await state.audit(request, "quick_reply" if quick else "reply", target=f"ticket:{ticket_id}", detail=f"delivery={delivery.status}")
+    await state.audit(
+        request, "quick_reply" if quick else "reply", target=f"ticket:{ticket_id}", detail=f"delivery={delivery.status}"
+    )
     return _done(ticket_id, "replied")
 
 
@@ -248,7 +250,7 @@ async def reply(request: Request, ticket_id: int) -> HTTPResponse:
 async def note(request: Request, ticket_id: int) -> HTTPResponse:
     """An internal note (never sent to the person)."""
     state = console(request)
-    ticket, refusal = await _act(request, ticket_id, "note", "view")
+    _ticket, refusal = await _act(request, ticket_id, "note", "view")
     if refusal is not None:
         return refusal
     try:
@@ -265,7 +267,7 @@ async def note(request: Request, ticket_id: int) -> HTTPResponse:
 async def transfer(request: Request, ticket_id: int) -> HTTPResponse:
     """Give the conversation to another agent, or put it in another desk's queue."""
     state = console(request)
-    ticket, refusal = await _act(request, ticket_id, "transfer", "manage")
+    _ticket, refusal = await _act(request, ticket_id, "transfer", "manage")
     if refusal is not None:
         return refusal
     target = request.form.get("to") or ""
@@ -295,7 +297,7 @@ async def transfer(request: Request, ticket_id: int) -> HTTPResponse:
 async def close(request: Request, ticket_id: int) -> HTTPResponse:
     """Close: the bot answers again; the person is told and asked to rate the help."""
     state = console(request)
-    ticket, refusal = await _act(request, ticket_id, "close", "manage")
+    _ticket, refusal = await _act(request, ticket_id, "close", "manage")
     if refusal is not None:
         return refusal
     try:
