@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import uuid
@@ -20,9 +21,13 @@ from bot.console import store
 from bot.console.security import hash_password
 from bot.console.settings import ConsoleSettings
 from bot.console.web import Console, create_app
+from bot.handoff import staff as _staff  # noqa: F401  (imports Rasa before the policy reset)
 from tests.infodb_fixtures import migrated, postgres_url, sqlite_url
 
 Sanic.test_mode = True
+# Importing Rasa's channel modules switches asyncio to uvloop's policy, which has no loop outside
+# a running one; pytest-asyncio expects the default policy.
+asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())
 PASSWORD = "correct horse battery"
 SECRET = "console-test-secret-0123456789abcdef"
 
@@ -50,7 +55,7 @@ def make_settings(database_url: str, **overrides: Any) -> ConsoleSettings:
     values: dict[str, Any] = dict(
         host="127.0.0.1", port=0, secret=SECRET, secure_cookies=False, idle_timeout_minutes=30, max_failed_signins=5,
         lockout_minutes=15, rasa_url="http://127.0.0.1:9/webhooks/rest/webhook", database_url=database_url,
-        tracker_database_url="sqlite://", poll_interval_ms=200,
+        tracker_database_url=database_url, poll_interval_ms=200,
     )
     values.update(overrides)
     return ConsoleSettings(**values)
@@ -131,10 +136,12 @@ async def serve(state: Console) -> tuple[Any, str]:
 async def stop(served: Served) -> None:
     for client in served.clients:
         await client.aclose()
+    await asyncio.sleep(0.05)  # let the server see the clients' connections close
     await served.server.before_stop()
     served.server.close()
     await served.server.wait_closed()
     await served.server.after_stop()
+    await asyncio.sleep(0.05)
 
 
 @pytest.fixture
