@@ -85,7 +85,7 @@ class Served:
         return Browser(client)
 
 
-CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+CSRF = re.compile(r'(?:name="csrf" value|data-csrf)="([0-9a-f]+)"')
 
 
 @dataclass
