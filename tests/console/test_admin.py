@@ -6,13 +6,13 @@ import re
 from datetime import date
 
 import pytest
-from tests.console.conftest import PASSWORD, Served
 
 from bot.console import store
 from bot.console.__main__ import main
 from bot.handoff import store as handoff
 from bot.infodb import queries
 from bot.infodb.session import engine_for, session_scope
+from tests.console.conftest import Served
 
 
 async def test_admin_creates_an_account_that_can_sign_in_then_deactivates_it(console: Served) -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tests.console.conftest import PASSWORD, Served
-
 from bot.console import store
+from tests.console.conftest import PASSWORD, Served
 
 
 async def test_sign_in_opens_the_queue_and_sets_a_strict_http_only_cookie(console: Served) -> None:
@@ -134,10 +133,9 @@ async def test_sign_out_ends_the_session_on_the_server(console: Served) -> None:
 
 
 async def test_secure_cookies_when_configured(database_url: str) -> None:
-    from tests.console.conftest import Clock, make_settings, serve, stop
-
     from bot.console.web import Console
     from bot.infodb.session import engine_for
+    from tests.console.conftest import Clock, make_settings, serve, stop
 
     clock = Clock()
     state = Console(settings=make_settings(database_url, secure_cookies=True), engine=engine_for(database_url), clock=clock)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
+
 from tests.console.conftest import Served, free_port
 
 
@@ -47,7 +48,8 @@ async def test_each_browser_gets_its_own_conversation_and_buttons_work(console: 
     await second.get("/try")
     answer = await post(first, {"message": "hola"}, first.csrf)
     assert answer.status_code == 200
-    assert answer.json()["messages"] == [{"text": "¡Hola! ¿Qué necesitas?", "buttons": [{"title": "Ayuda", "payload": "/find_help_point"}]}]
+    buttons = [{"title": "Ayuda", "payload": "/find_help_point"}]
+    assert answer.json()["messages"] == [{"text": "¡Hola! ¿Qué necesitas?", "buttons": buttons}]
     assert (await post(first, {"payload": "/find_help_point"}, first.csrf)).status_code == 200
     await post(second, {"message": "hello"}, second.csrf)
     senders = [r["sender"] for r in fake_rasa]
@@ -55,7 +57,9 @@ async def test_each_browser_gets_its_own_conversation_and_buttons_work(console: 
     assert fake_rasa[1]["message"] == "/find_help_point"
 
 
-async def test_typed_slash_commands_and_unoffered_payloads_are_not_intents(console: Served, fake_rasa: list[dict[str, str]]) -> None:
+async def test_typed_slash_commands_and_unoffered_payloads_are_not_intents(
+    console: Served, fake_rasa: list[dict[str, str]]
+) -> None:
     browser = console.browser()
     await browser.get("/try")
     await post(browser, {"message": '/restart{"language": "en"}'}, browser.csrf)

@@ -8,11 +8,11 @@ import time
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from tests.console.conftest import Served
 
 from bot.channels import store as channel_store
 from bot.console import store
 from bot.handoff import store as handoff
+from tests.console.conftest import Served
 
 NUMBER = "whatsapp:+5215512345678"
 
@@ -22,8 +22,10 @@ def desk(served: Served, code: str, countries: list[str]) -> int:
                                hours={}, countries=countries, languages=[])
 
 
-def ticket(served: Served, desk_id: int | None, conversation_id: str = "wa-abc123def456", *, urgent: bool = False,
-           language: str = "fr", channel: str = "whatsapp", reason: str = "request_human", age_minutes: float = 0) -> handoff.Ticket:
+def ticket(
+    served: Served, desk_id: int | None, conversation_id: str = "wa-abc123def456", *, urgent: bool = False,
+    language: str = "fr", channel: str = "whatsapp", reason: str = "request_human", age_minutes: float = 0,
+) -> handoff.Ticket:
     now = datetime.utcnow() - timedelta(minutes=age_minutes)
     channel_store.record_inbound(
         served.engine, message=channel_store.Inbound(message_sid=f"SM{conversation_id}{time.monotonic_ns()}",
@@ -227,7 +229,8 @@ async def test_the_transcript_includes_the_bots_turns_from_the_tracker_store(con
             connection.execute(sa.text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (:s, :t, :ts, :d)"),
                                {"s": "wa-abc123def456", "t": kind, "ts": start + offset, "d": json.dumps(data)})
             connection.execute(sa.text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (:s, :t, :ts, :d)"),
-                               {"s": "wa-someone-else", "t": kind, "ts": start + offset, "d": json.dumps({"text": "other person"})})
+                               {"s": "wa-someone-else", "t": kind, "ts": start + offset,
+                                "d": json.dumps({"text": "other person"})})
     console.state.settings = console.state.settings.__class__(**{**console.state.settings.__dict__,
                                                                  "tracker_database_url": tracker_url})
     north = desk(console, "north", ["MX"])
