@@ -1,4 +1,4 @@
-"""Passwords, session tokens, CSRF tokens and pseudonyms: the console's small cryptographic parts."""
+"""Passwords, session tokens and CSRF tokens: the console's small cryptographic parts."""
 
 from __future__ import annotations
 
@@ -59,13 +59,3 @@ def csrf_valid(secret: str, cookie_token: str | None, submitted: str | None) -> 
     if not cookie_token or not submitted:
         return False
     return hmac.compare_digest(csrf_token(secret, cookie_token), submitted)
-
-
-_ADJECTIVES = ("Amber", "Blue", "Coral", "Green", "Ivory", "Jade", "Lilac", "Olive", "Pearl", "Ruby", "Sand", "Teal")
-_NOUNS = ("Heron", "Cedar", "River", "Maple", "Falcon", "Harbor", "Willow", "Comet", "Lark", "Pine", "Otter", "Reef")
-
-
-def pseudonym(secret: str, conversation_id: str) -> str:
-    """A stable, readable name for a person that reveals neither the number nor the conversation id."""
-    digest = hmac.new(secret.encode(), b"person:" + conversation_id.encode(), hashlib.sha256).digest()
-    return f"{_ADJECTIVES[digest[0] % len(_ADJECTIVES)]} {_NOUNS[digest[1] % len(_NOUNS)]} {digest[2] * 256 + digest[3]:05d}"

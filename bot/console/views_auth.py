@@ -68,11 +68,12 @@ async def signin(request: Request) -> HTTPResponse:
             await state.db(store.log, action="account_locked", now=now, staff_id=account.id, username=account.username,
                            detail=f"{state.settings.lockout_minutes} minutes")
         return failure
+    await state.db(store.purge_idle_sessions, idle_before=now - timedelta(minutes=state.settings.idle_timeout_minutes))
     token = new_token()
     await state.db(store.record_signin, staff_id=account.id, token_hash=token_hash(token), now=now)
     await state.db(store.log, action="signin", now=now, staff_id=account.id, username=account.username)
     resp = response.redirect("/queue")
-    set_cookie(resp, state.settings, SESSION_COOKIE, token)
+    set_cookie(request, resp, SESSION_COOKIE, token)
     return resp
 
 
@@ -84,5 +85,5 @@ async def signout(request: Request) -> HTTPResponse:
     await state.audit(request, "signout")
     await state.db(store.end_session, token_hash=request.ctx.session_hash)
     resp = response.redirect("/signin")
-    delete_cookie(resp, state.settings, SESSION_COOKIE)
+    delete_cookie(request, resp, SESSION_COOKIE)
     return resp

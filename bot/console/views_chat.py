@@ -29,7 +29,7 @@ async def try_page(request: Request) -> HTTPResponse:
     """The web chat page (open to anyone who can reach the console)."""
     resp = render(request, "try.html")
     if not request.cookies.get(CHAT_COOKIE):
-        set_cookie(resp, console(request).settings, CHAT_COOKIE, "try-" + secrets.token_hex(12))
+        set_cookie(request, resp, CHAT_COOKIE, "try-" + secrets.token_hex(12))
     return resp
 
 

@@ -95,20 +95,20 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     return response.html(page, status=status)
 
 
-def set_cookie(resp: BaseHTTPResponse, settings: ConsoleSettings, name: str, value: str) -> None:
-    """A cookie the page scripts cannot read, sent to this site only."""
+def set_cookie(request: Request, resp: BaseHTTPResponse, name: str, value: str) -> None:
+    """A cookie the page scripts cannot read, sent to this site only (and over TLS only, when configured or on https)."""
     resp.cookies[name] = value
     cookie = resp.cookies[name]
     cookie["httponly"] = True
     cookie["samesite"] = "Strict"
     cookie["path"] = "/"
-    if settings.secure_cookies:
+    if console(request).settings.secure_cookies or request.scheme == "https":
         cookie["secure"] = True
 
 
-def delete_cookie(resp: BaseHTTPResponse, settings: ConsoleSettings, name: str) -> None:
+def delete_cookie(request: Request, resp: BaseHTTPResponse, name: str) -> None:
     """Expire a cookie in the browser."""
-    set_cookie(resp, settings, name, "")
+    set_cookie(request, resp, name, "")
     resp.cookies[name]["max-age"] = 0
 
 
@@ -199,7 +199,6 @@ async def _before(request: Request) -> HTTPResponse | None:
 
 
 async def _after(request: Request, resp: BaseHTTPResponse) -> None:
-    settings = console(request).settings
     resp.headers["Content-Security-Policy"] = CSP
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["X-Frame-Options"] = "DENY"
@@ -208,9 +207,9 @@ async def _after(request: Request, resp: BaseHTTPResponse) -> None:
         resp.headers["Cache-Control"] = "no-store"
     new_pre = getattr(request.ctx, "new_pre", None)
     if new_pre:
-        set_cookie(resp, settings, PRE_COOKIE, new_pre)
+        set_cookie(request, resp, PRE_COOKIE, new_pre)
     if getattr(request.ctx, "expired", False):
-        delete_cookie(resp, settings, SESSION_COOKIE)
+        delete_cookie(request, resp, SESSION_COOKIE)
 
 
 def create_app(state: Console, name: str | None = None) -> Sanic:

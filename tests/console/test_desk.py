@@ -244,3 +244,16 @@ async def test_the_transcript_includes_the_bots_turns_from_the_tracker_store(con
     assert texts.index(("person", "bonjour")) < texts.index(("bot", "Bonjour ! Comment puis-je vous aider ?"))
     assert texts.index(("person", "parler à une personne")) < texts.index(("person", "vous êtes là ?"))
     assert not any(text == "other person" for _, text in texts)
+
+
+async def test_an_agent_without_a_desk_sees_only_what_they_hold(console: Served) -> None:
+    north = desk(console, "north", ["MX"])
+    loner = console.add_staff("lou")
+    opened = ticket(console, north)
+    browser = console.browser()
+    await browser.sign_in("lou")
+    assert (await browser.get("/api/queue")).json()["tickets"] == []
+    assert (await browser.get(f"/tickets/{opened.id}")).status_code == 403
+    handoff.transfer_to_agent(console.engine, ticket_id=opened.id, by_agent=0, to_agent=loner.id, now=datetime.utcnow())
+    assert [r["id"] for r in (await browser.get("/api/queue")).json()["tickets"]] == [opened.id]
+    assert (await browser.get(f"/tickets/{opened.id}")).status_code == 200
