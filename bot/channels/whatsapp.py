@@ -26,7 +26,6 @@ from sanic.response import HTTPResponse
 from sqlalchemy.engine import Engine
 from twilio.request_validator import RequestValidator
 
-from bot import i18n
 from bot.channels import store
 from bot.channels.config import WhatsAppConfig, conversation_id
 from bot.channels.runner import StoreRunner

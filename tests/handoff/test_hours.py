@@ -33,7 +33,8 @@ def test_a_desk_without_hours_is_never_said_to_be_closed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("spec", "zone"), [({"mon": ["9-5"]}, "UTC"), ({"lun": ["09:00-17:00"]}, "UTC"), ({"mon": ["17:00-09:00"]}, "UTC"), ({}, "Mars/Base")]
+    ("spec", "zone"),
+    [({"mon": ["9-5"]}, "UTC"), ({"lun": ["09:00-17:00"]}, "UTC"), ({"mon": ["17:00-09:00"]}, "UTC"), ({}, "Mars/Base")],
 )
 def test_unreadable_hours_are_refused_with_a_clear_error(spec: dict[str, list[str]], zone: str) -> None:
     with pytest.raises(hours.HoursError):
