@@ -28,7 +28,7 @@ from bot.infodb.session import default_engine
 logger = logging.getLogger(__name__)
 
 # Channels whose outbox can carry staff replies back to the person.
-HANDOFF_CHANNELS = ("whatsapp", "telegram", "webchat")
+HANDOFF_CHANNELS = ("whatsapp", "telegram")
 REASON_BY_INTENT = {
     "report_emergency": "emergency",
     "report_labor_abuse": "labor_abuse",

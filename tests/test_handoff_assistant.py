@@ -47,7 +47,8 @@ async def test_asking_for_a_person_queues_the_conversation_in_its_language(
     ticket = store.open_ticket_for(engine, conversation_id=sender)
     assert ticket is not None and ticket.reason == "request_human" and not ticket.urgent
     assert (ticket.channel, ticket.language) == ("whatsapp", language)
-    assert replies[-1].startswith(i18n.text("handoff_queued", language, position=store.queue_position(engine, ticket_id=ticket.id)))
+    position = store.queue_position(engine, ticket_id=ticket.id)
+    assert replies[-1].startswith(i18n.text("handoff_queued", language, position=position))
     assert [turn["who"] for turn in ticket.summary][:1] == ["person"] and ticket.summary[-1]["text"] == ask
 
 

@@ -277,6 +277,17 @@ def open_ticket(
     return _ticket(row), created
 
 
+def make_urgent(engine: Engine, *, ticket_id: int, now: datetime) -> bool:
+    """Move an open ticket to the top of the queue (the person reported an emergency while waiting)."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            tickets.update()
+            .where(tickets.c.id == ticket_id, tickets.c.state.in_(OPEN_STATES), tickets.c.urgent.is_(False))
+            .values(urgent=True, reason="emergency", updated_at=now)
+        )
+    return result.rowcount == 1
+
+
 def get_ticket(engine: Engine, *, ticket_id: int) -> Ticket | None:
     """One ticket (None when unknown)."""
     with engine.connect() as connection:

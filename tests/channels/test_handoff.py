@@ -193,3 +193,32 @@ async def test_staff_see_a_pseudonym_not_the_phone_number(harness: Harness) -> N
     ticket = await _queued(harness)
     assert "50937001199" not in ticket.pseudonym and "50937001199" not in ticket.conversation_id
     assert ticket.pseudonym.startswith("P-")
+
+
+async def test_an_emergency_written_while_waiting_moves_the_ticket_to_the_top(harness: Harness) -> None:
+    earlier = store.open_ticket(
+        harness.engine,
+        conversation_id="wa-someone-else",
+        channel="whatsapp",
+        language="es",
+        country=None,
+        reason="request_human",
+        urgent=False,
+        summary=[],
+        desk_id=None,
+        now=harness.clock(),
+    )[0]
+    ticket = await _queued(harness)
+    assert store.list_tickets(harness.engine)[0].id == earlier.id
+
+    class Agent:
+        async def parse_message(self, text: str) -> dict[str, object]:
+            return {"intent": {"name": "report_emergency" if "matar" in text else "ask_asylum"}}
+
+    harness.channel._agent = Agent()
+    await _send_and_settle(harness, "necesito asilo")
+    assert not store.get_ticket(harness.engine, ticket_id=ticket.id).urgent  # type: ignore[union-attr]
+    await _send_and_settle(harness, "me quieren matar ayuda")
+    assert store.get_ticket(harness.engine, ticket_id=ticket.id).urgent  # type: ignore[union-attr]
+    assert store.list_tickets(harness.engine)[0].id == ticket.id
+    assert harness.bot.received == []
