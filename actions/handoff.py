@@ -28,7 +28,7 @@ from bot.infodb.session import default_engine
 logger = logging.getLogger(__name__)
 
 # Channels whose outbox can carry staff replies back to the person.
-HANDOFF_CHANNELS = ("whatsapp", "telegram", "webchat")
+HANDOFF_CHANNELS = ("whatsapp", "telegram")
 REASON_BY_INTENT = {
     "report_emergency": "emergency",
     "report_labor_abuse": "labor_abuse",
@@ -62,9 +62,7 @@ class ActionHandoff(Action):
             self._engine = default_engine()
         return self._engine
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         """Escalate, then utter the queue message."""
         language = i18n.language_or_default(tracker.get_slot("language"))
         channel = tracker.get_latest_input_channel() or ""
@@ -94,7 +92,10 @@ class ActionHandoff(Action):
             return []
         logger.info(
             "handoff ticket %s %s (reason %s, urgent %s)",
-            result.ticket.id, "opened" if result.created else "already open", result.ticket.reason, result.ticket.urgent,
+            result.ticket.id,
+            "opened" if result.created else "already open",
+            result.ticket.reason,
+            result.ticket.urgent,
         )
         if reason_for(tracker) == "media":
             dispatcher.utter_message(text=i18n.text("media_passed_to_desk", language))

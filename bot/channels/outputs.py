@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from rasa.core.channels.channel import OutputChannel
@@ -35,11 +36,13 @@ class ThreadRunner:
         return await asyncio.to_thread(function, self.engine, **kwargs)
 
 
-def output_for(channel: str, engine: Engine, *, conversation_id: str, source_ref: str) -> OutputChannel:
+def output_for(
+    channel: str, engine: Engine, *, conversation_id: str, source_ref: str, clock: Callable[[], datetime] = utc_now
+) -> OutputChannel:
     """The output of `channel` for one conversation; `source_ref` makes a retried send idempotent."""
     if channel == "whatsapp":
         from bot.channels.whatsapp import Outbox, WhatsAppOutput
 
-        outbox = Outbox(ThreadRunner(engine), clock=utc_now, wake=lambda: None)  # type: ignore[arg-type]
+        outbox = Outbox(ThreadRunner(engine), clock=clock, wake=lambda: None)  # type: ignore[arg-type]
         return WhatsAppOutput(outbox, conversation_id, source_ref)
     raise UnknownChannelError(f"cannot send to the {channel!r} channel from the console")

@@ -26,7 +26,6 @@ from sanic.response import HTTPResponse
 from sqlalchemy.engine import Engine
 from twilio.request_validator import RequestValidator
 
-from bot import i18n
 from bot.channels import store
 from bot.channels.config import WhatsAppConfig, conversation_id
 from bot.channels.runner import StoreRunner
@@ -233,7 +232,7 @@ class WhatsAppInput(InputChannel):
     def gate(self) -> HandoffGate:
         """Gives the person's messages to the desk while a ticket is open."""
         if self._gate is None:
-            self._gate = HandoffGate(self.db, clock=self.clock)
+            self._gate = HandoffGate(self.db, clock=self.clock, classify=self.intent_of)
         return self._gate
 
     @property
@@ -420,6 +419,13 @@ class WhatsAppInput(InputChannel):
         if payload:
             return payload, None
         return as_typed_text(body), None
+
+    async def intent_of(self, text: str) -> str | None:
+        """The intent the running assistant reads in a text (None without a Rasa agent)."""
+        if self._agent is None:
+            return None
+        parsed = await self._agent.parse_message(text)
+        return (parsed.get("intent") or {}).get("name")
 
     async def language_of(self, conversation_id: str) -> str | None:
         """The conversation's language: the tracker's `language` slot when a Rasa agent is running."""

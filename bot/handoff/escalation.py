@@ -41,7 +41,13 @@ def summarize(events: list[dict[str, Any]]) -> list[dict[str, str]]:
         kind = event.get("event")
         text = (event.get("text") or "").strip()
         if kind == "user" and text:
-            turns.append({"who": "person", "text": text[:SUMMARY_CHARS], "intent": str((event.get("parse_data") or {}).get("intent", {}).get("name") or "")})
+            turns.append(
+                {
+                    "who": "person",
+                    "text": text[:SUMMARY_CHARS],
+                    "intent": str((event.get("parse_data") or {}).get("intent", {}).get("name") or ""),
+                }
+            )
         elif kind == "bot" and text:
             turns.append({"who": "bot", "text": text[:SUMMARY_CHARS]})
     return turns[-SUMMARY_TURNS:]
@@ -108,7 +114,13 @@ def escalation_messages(result: Escalation, language: str | None) -> list[Messag
     if result.opening is not None:
         day = i18n.table("weekday_names", language).get(result.opening.weekday, result.opening.weekday)
         parts.append(
-            i18n.text("handoff_desk_closed", language, day=day, time=result.opening.at.strftime("%H:%M"), timezone=result.opening.timezone)
+            i18n.text(
+                "handoff_desk_closed",
+                language,
+                day=day,
+                time=result.opening.at.strftime("%H:%M"),
+                timezone=result.opening.timezone,
+            )
         )
     parts.append(i18n.text("handoff_urgent_advice", language))
     return [{"text": "\n\n".join(parts), "buttons": [cancel_button(language)]}]

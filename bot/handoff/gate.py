@@ -34,6 +34,8 @@ PASS_THROUGH = ("/delete_my_data",)
 CANCEL_WORDS = {"cancel", "cancelar", "annuler", "anile", "anule", "cancela", "cancelo"}
 
 Runner = Callable[..., Awaitable[Any]]
+Classifier = Callable[[str], Awaitable[str | None]]
+EMERGENCY_INTENT = "report_emergency"
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,15 @@ def _fold(text: str) -> str:
 class HandoffGate:
     """Decide, per message, whether the desk or the bot gets it."""
 
-    def __init__(self, run: Runner, *, clock: Callable[[], datetime]) -> None:
-        """`run(function, **kwargs)` runs a ``bot.handoff.store`` function off the event loop."""
+    def __init__(self, run: Runner, *, clock: Callable[[], datetime], classify: Classifier | None = None) -> None:
+        """`run(function, **kwargs)` runs a ``bot.handoff.store`` function off the event loop.
+
+        `classify(text)` names the intent of a text (the assistant's NLU, without a dialogue
+        turn): a person who reports an emergency while waiting goes to the top of the queue.
+        """
         self.run = run
         self.clock = clock
+        self.classify = classify
 
     async def intercept(self, message: Incoming, output: OutputChannel) -> bool:
         """True when the message was taken by the handoff: the channel must not run a bot turn."""
@@ -95,7 +102,19 @@ class HandoffGate:
             message_ref=f"{message.channel}:{message.message_ref}"[:80],
             now=self.clock(),
         )
+        if not ticket.urgent and message.kind == "text" and text and await self._is_emergency(text):
+            if await self.run(store.make_urgent, ticket_id=ticket.id, now=self.clock()):
+                logger.warning("handoff ticket %s is now urgent: an emergency was reported while waiting", ticket.id)
         return True
+
+    async def _is_emergency(self, text: str) -> bool:
+        if self.classify is None:
+            return False
+        try:
+            return await self.classify(text) == EMERGENCY_INTENT
+        except Exception as err:  # understanding is a bonus here: the message is already with the desk
+            logger.warning("could not classify a message during handoff (%s)", type(err).__name__)
+            return False
 
     @staticmethod
     def _body(message: Incoming) -> str | None:

@@ -73,8 +73,10 @@ def deliveries(engine: Engine, *, ticket_id: int) -> dict[int, Delivery]:
     return result
 
 
-async def _send(engine: Engine, ticket: store.Ticket, source_ref: str, text: str, buttons: list[dict[str, str]] | None = None) -> None:
-    output = output_for(ticket.channel, engine, conversation_id=ticket.conversation_id, source_ref=source_ref)
+async def _send(
+    engine: Engine, ticket: store.Ticket, source_ref: str, text: str, now: datetime, buttons: list[dict[str, str]] | None = None
+) -> None:
+    output = output_for(ticket.channel, engine, conversation_id=ticket.conversation_id, source_ref=source_ref, clock=lambda: now)
     if buttons:
         await output.send_text_with_buttons(ticket.conversation_id, text, buttons)
     else:
@@ -86,7 +88,7 @@ async def take(engine: Engine, *, ticket_id: int, agent_id: int, now: datetime) 
     ticket = await asyncio.to_thread(store.take_ticket, engine, ticket_id=ticket_id, agent_id=agent_id, now=now)
     if ticket is None:
         raise HandoffError("This conversation is not in the queue any more: another agent took it, or it was closed.")
-    await _send(engine, ticket, f"taken:{ticket.id}:{now.isoformat()}", i18n.text("handoff_taken", ticket.language))
+    await _send(engine, ticket, f"taken:{ticket.id}:{now.isoformat()}", i18n.text("handoff_taken", ticket.language), now)
     return ticket
 
 
@@ -111,7 +113,7 @@ async def reply(engine: Engine, *, ticket_id: int, agent_id: int, text: str, now
         store.add_message, engine, ticket_id=ticket.id, kind=store.STAFF, body=text, author_id=agent_id, now=now
     )
     assert message_id is not None  # no message_ref: never a duplicate
-    await _send(engine, ticket, f"staff:{message_id}", text)
+    await _send(engine, ticket, f"staff:{message_id}", text, now)
     return (await asyncio.to_thread(deliveries, engine, ticket_id=ticket.id))[message_id]
 
 
@@ -139,6 +141,8 @@ async def close(engine: Engine, *, ticket_id: int, agent_id: int, now: datetime)
     ticket = await asyncio.to_thread(store.close_ticket, engine, ticket_id=ticket_id, actor=f"agent:{agent_id}", now=now)
     if ticket is None:
         raise HandoffError("This conversation is already closed.")
-    await _send(engine, ticket, f"closed:{ticket.id}", i18n.text("handoff_closed", ticket.language))
-    await _send(engine, ticket, f"rating:{ticket.id}", i18n.text("handoff_rating_request", ticket.language), rating_buttons())
+    await _send(engine, ticket, f"closed:{ticket.id}", i18n.text("handoff_closed", ticket.language), now)
+    await _send(
+        engine, ticket, f"rating:{ticket.id}", i18n.text("handoff_rating_request", ticket.language), now, rating_buttons()
+    )
     return ticket

@@ -179,9 +179,7 @@ def upsert_desk(
     }
     with engine.begin() as connection:
         insert = _insert(connection)
-        connection.execute(
-            insert(desks).values(code=code, **values).on_conflict_do_update(index_elements=["code"], set_=values)
-        )
+        connection.execute(insert(desks).values(code=code, **values).on_conflict_do_update(index_elements=["code"], set_=values))
         return int(connection.scalar(sa.select(desks.c.id).where(desks.c.code == code)))
 
 
@@ -223,7 +221,9 @@ def route_desk(engine: Engine, *, country: str | None, language: str | None) -> 
 # -- tickets ----------------------------------------------------------------------------------
 
 
-def _record_transition(connection: Connection, *, ticket_id: int, from_state: str, to_state: str, actor: str, at: datetime) -> None:
+def _record_transition(
+    connection: Connection, *, ticket_id: int, from_state: str, to_state: str, actor: str, at: datetime
+) -> None:
     connection.execute(
         transitions.insert().values(ticket_id=ticket_id, from_state=from_state, to_state=to_state, actor=actor, at=at)
     )
@@ -272,11 +272,20 @@ def open_ticket(
         if created:
             _record_transition(connection, ticket_id=row.id, from_state=BOT, to_state=QUEUED, actor=reason, at=now)
         elif urgent and not row.urgent:
-            connection.execute(
-                tickets.update().where(tickets.c.id == row.id).values(urgent=True, reason=reason, updated_at=now)
-            )
+            connection.execute(tickets.update().where(tickets.c.id == row.id).values(urgent=True, reason=reason, updated_at=now))
             row = connection.execute(sa.select(tickets).where(tickets.c.id == row.id)).one()
     return _ticket(row), created
+
+
+def make_urgent(engine: Engine, *, ticket_id: int, now: datetime) -> bool:
+    """Move an open ticket to the top of the queue (the person reported an emergency while waiting)."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            tickets.update()
+            .where(tickets.c.id == ticket_id, tickets.c.state.in_(OPEN_STATES), tickets.c.urgent.is_(False))
+            .values(urgent=True, reason="emergency", updated_at=now)
+        )
+    return result.rowcount == 1
 
 
 def get_ticket(engine: Engine, *, ticket_id: int) -> Ticket | None:
@@ -327,7 +336,9 @@ def queue_position(engine: Engine, *, ticket_id: int) -> int:
             sa.and_(tickets.c.urgent.is_(True), sa.literal(not row.urgent)),
             sa.and_(
                 tickets.c.urgent == row.urgent,
-                sa.or_(tickets.c.created_at < row.created_at, sa.and_(tickets.c.created_at == row.created_at, tickets.c.id < row.id)),
+                sa.or_(
+                    tickets.c.created_at < row.created_at, sa.and_(tickets.c.created_at == row.created_at, tickets.c.id < row.id)
+                ),
             ),
         )
         count = connection.scalar(
@@ -358,30 +369,51 @@ def _move(
 def take_ticket(engine: Engine, *, ticket_id: int, agent_id: int, now: datetime) -> Ticket | None:
     """An agent takes a queued ticket; None when it is not queued any more (someone else took it)."""
     return _move(
-        engine, ticket_id=ticket_id, from_states=(QUEUED,), to_state=WITH_STAFF, actor=f"agent:{agent_id}", now=now,
-        agent_id=agent_id, taken_at=now,
+        engine,
+        ticket_id=ticket_id,
+        from_states=(QUEUED,),
+        to_state=WITH_STAFF,
+        actor=f"agent:{agent_id}",
+        now=now,
+        agent_id=agent_id,
+        taken_at=now,
     )
 
 
 def transfer_to_agent(engine: Engine, *, ticket_id: int, by_agent: int, to_agent: int, now: datetime) -> Ticket | None:
     """Give an open ticket to another agent (it stays with staff)."""
     return _move(
-        engine, ticket_id=ticket_id, from_states=OPEN_STATES, to_state=WITH_STAFF, actor=f"agent:{by_agent}", now=now,
-        agent_id=to_agent, taken_at=now,
+        engine,
+        ticket_id=ticket_id,
+        from_states=OPEN_STATES,
+        to_state=WITH_STAFF,
+        actor=f"agent:{by_agent}",
+        now=now,
+        agent_id=to_agent,
+        taken_at=now,
     )
 
 
 def transfer_to_desk(engine: Engine, *, ticket_id: int, by_agent: int, desk_id: int, now: datetime) -> Ticket | None:
     """Put an open ticket back in the queue of another desk."""
     return _move(
-        engine, ticket_id=ticket_id, from_states=OPEN_STATES, to_state=QUEUED, actor=f"agent:{by_agent}", now=now,
-        agent_id=None, desk_id=desk_id, taken_at=None,
+        engine,
+        ticket_id=ticket_id,
+        from_states=OPEN_STATES,
+        to_state=QUEUED,
+        actor=f"agent:{by_agent}",
+        now=now,
+        agent_id=None,
+        desk_id=desk_id,
+        taken_at=None,
     )
 
 
 def close_ticket(engine: Engine, *, ticket_id: int, actor: str, now: datetime) -> Ticket | None:
     """Close an open ticket: the conversation goes back to the bot. None when it was not open."""
-    return _move(engine, ticket_id=ticket_id, from_states=OPEN_STATES, to_state=CLOSED, actor=actor, now=now, open_key=None, closed_at=now)
+    return _move(
+        engine, ticket_id=ticket_id, from_states=OPEN_STATES, to_state=CLOSED, actor=actor, now=now, open_key=None, closed_at=now
+    )
 
 
 def cancel_ticket(engine: Engine, *, conversation_id: str, now: datetime) -> Ticket | None:
@@ -390,8 +422,14 @@ def cancel_ticket(engine: Engine, *, conversation_id: str, now: datetime) -> Tic
     if ticket is None:
         return None
     return _move(
-        engine, ticket_id=ticket.id, from_states=OPEN_STATES, to_state=CANCELLED, actor="person", now=now,
-        open_key=None, closed_at=now,
+        engine,
+        ticket_id=ticket.id,
+        from_states=OPEN_STATES,
+        to_state=CANCELLED,
+        actor="person",
+        now=now,
+        open_key=None,
+        closed_at=now,
     )
 
 
@@ -415,7 +453,9 @@ def record_rating(engine: Engine, *, ticket_id: int, rating: int) -> bool:
         raise ValueError("a rating is a whole number from 1 to 5")
     with engine.begin() as connection:
         result = connection.execute(
-            tickets.update().where(tickets.c.id == ticket_id, tickets.c.state == CLOSED, tickets.c.rating.is_(None)).values(rating=rating)
+            tickets.update()
+            .where(tickets.c.id == ticket_id, tickets.c.state == CLOSED, tickets.c.rating.is_(None))
+            .values(rating=rating)
         )
     return result.rowcount == 1
 

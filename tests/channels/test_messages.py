@@ -6,9 +6,8 @@ import asyncio
 
 import pytest
 
-from bot import i18n
 from bot.channels import store
-from tests.channels.conftest import LANGUAGES, Harness, eventually, new_sid
+from tests.channels.conftest import Harness, eventually, new_sid
 
 PERSON = "whatsapp:+50937001122"
 MENU = [
@@ -92,7 +91,8 @@ async def test_a_photo_with_a_caption_goes_to_a_person_with_its_caption(harness:
     await harness.send(PERSON, "mi pasaporte", NumMedia="1", MediaUrl0="https://x/ME2", MediaContentType0="image/jpeg")
     await eventually(lambda: harness.bot.received)
     assert harness.bot.texts() == ["/request_human"]
-    assert harness.bot.received[0].metadata["media"] == {"url": "https://x/ME2", "content_type": "image/jpeg", "caption": "mi pasaporte"}
+    media = harness.bot.received[0].metadata["media"]
+    assert media == {"url": "https://x/ME2", "content_type": "image/jpeg", "caption": "mi pasaporte"}
 
 
 async def test_a_long_reply_is_split_below_1600_characters_at_boundaries(harness: Harness) -> None:

@@ -33,8 +33,18 @@ def test_a_desk_without_hours_is_never_said_to_be_closed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("spec", "zone"), [({"mon": ["9-5"]}, "UTC"), ({"lun": ["09:00-17:00"]}, "UTC"), ({"mon": ["17:00-09:00"]}, "UTC"), ({}, "Mars/Base")]
+    ("spec", "zone"),
+    [({"mon": ["9-5"]}, "UTC"), ({"lun": ["09:00-17:00"]}, "UTC"), ({"mon": ["17:00-09:00"]}, "UTC"), ({}, "Mars/Base")],
 )
 def test_unreadable_hours_are_refused_with_a_clear_error(spec: dict[str, list[str]], zone: str) -> None:
     with pytest.raises(hours.HoursError):
         hours.validate(spec, zone)
+
+
+def test_the_desk_command_reads_day_ranges_and_refuses_nonsense() -> None:
+    from bot.handoff.__main__ import parse_hours
+
+    parsed = parse_hours("mon-wed 09:00-13:00,14:00-17:00; sat 10:00-12:00")
+    assert parsed == {day: ["09:00-13:00", "14:00-17:00"] for day in ("mon", "tue", "wed")} | {"sat": ["10:00-12:00"]}
+    with pytest.raises(hours.HoursError):
+        parse_hours("lun-vie 09:00-17:00")

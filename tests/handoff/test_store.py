@@ -19,11 +19,26 @@ def engine(database_url: str) -> Engine:
     return engine_for(database_url)
 
 
-def _open(engine: Engine, conversation: str = "wa-1", *, reason: str = "request_human", urgent: bool = False,
-          at: datetime = T0, desk_id: int | None = None) -> tuple[store.Ticket, bool]:
+def _open(
+    engine: Engine,
+    conversation: str = "wa-1",
+    *,
+    reason: str = "request_human",
+    urgent: bool = False,
+    at: datetime = T0,
+    desk_id: int | None = None,
+) -> tuple[store.Ticket, bool]:
     return store.open_ticket(
-        engine, conversation_id=conversation, channel="whatsapp", language="es", country="MX", reason=reason,
-        urgent=urgent, summary=[{"who": "person", "text": "quiero hablar con alguien"}], desk_id=desk_id, now=at,
+        engine,
+        conversation_id=conversation,
+        channel="whatsapp",
+        language="es",
+        country="MX",
+        reason=reason,
+        urgent=urgent,
+        summary=[{"who": "person", "text": "quiero hablar con alguien"}],
+        desk_id=desk_id,
+        now=at,
     )
 
 
@@ -66,7 +81,9 @@ def test_every_transition_is_kept_with_its_time_and_actor(engine: Engine) -> Non
     assert closed is not None and closed.state == store.CLOSED and not closed.is_open
     history = store.transitions_of(engine, ticket_id=ticket.id)
     assert [(h.from_state, h.to_state, h.actor) for h in history] == [
-        ("bot", "queued", "request_human"), ("queued", "with_staff", "agent:7"), ("with_staff", "closed", "agent:7"),
+        ("bot", "queued", "request_human"),
+        ("queued", "with_staff", "agent:7"),
+        ("with_staff", "closed", "agent:7"),
     ]
     assert [h.at for h in history] == [T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=9)]
     assert store.open_ticket_for(engine, conversation_id="wa-1") is None
@@ -85,7 +102,9 @@ def test_the_person_can_cancel_while_queued_or_with_staff(engine: Engine) -> Non
 
 
 def test_transfer_to_an_agent_or_back_to_another_desks_queue(engine: Engine) -> None:
-    desk = store.upsert_desk(engine, code="tap", name="Tapachula", timezone="America/Mexico_City", hours={}, countries=["MX"], languages=[])
+    desk = store.upsert_desk(
+        engine, code="tap", name="Tapachula", timezone="America/Mexico_City", hours={}, countries=["MX"], languages=[]
+    )
     ticket, _ = _open(engine)
     store.take_ticket(engine, ticket_id=ticket.id, agent_id=1, now=T0)
     moved = store.transfer_to_agent(engine, ticket_id=ticket.id, by_agent=1, to_agent=2, now=T0)
@@ -143,8 +162,12 @@ def test_retention_purges_tickets_closed_long_ago(engine: Engine) -> None:
 
 def test_routing_prefers_the_desk_that_names_the_country_then_the_language(engine: Engine) -> None:
     anywhere = store.upsert_desk(engine, code="all", name="Regional", timezone="UTC", hours={}, countries=[], languages=[])
-    mexico = store.upsert_desk(engine, code="mx", name="Mexico", timezone="America/Mexico_City", hours={}, countries=["mx"], languages=[])
-    creole = store.upsert_desk(engine, code="mx-ht", name="Mexico kreyòl", timezone="America/Mexico_City", hours={}, countries=["MX"], languages=["ht"])
+    mexico = store.upsert_desk(
+        engine, code="mx", name="Mexico", timezone="America/Mexico_City", hours={}, countries=["mx"], languages=[]
+    )
+    creole = store.upsert_desk(
+        engine, code="mx-ht", name="Mexico kreyòl", timezone="America/Mexico_City", hours={}, countries=["MX"], languages=["ht"]
+    )
     assert store.route_desk(engine, country="MX", language="ht").id == creole  # type: ignore[union-attr]
     assert store.route_desk(engine, country="MX", language="es").id == mexico  # type: ignore[union-attr]
     assert store.route_desk(engine, country="GT", language="es").id == anywhere  # type: ignore[union-attr]
