@@ -58,11 +58,10 @@ def tracker_lines(engine: Engine, *, conversation_id: str, limit: int = 400) -> 
         .order_by(events.c.id.desc())
         .limit(limit)
     )
-    try:
-        with engine.connect() as connection:
-            rows = list(connection.execute(query))
-    except sa.exc.OperationalError:
-        return []  # no tracker table yet: the assistant never saved a conversation
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table("events"):
+            return []  # the assistant never saved a conversation in this database
+        rows = list(connection.execute(query))
     lines = []
     for row in reversed(rows):
         try:

@@ -5,16 +5,33 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bot.channels import store as channel_store
 from bot.console import store
 from bot.handoff import store as handoff
 from tests.console.conftest import Served
+from tests.infodb_fixtures import migrated, postgres_url, sqlite_url
 
 NUMBER = "whatsapp:+5215512345678"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The desk tests run on SQLite and on PostgreSQL (migrated to head, with the seed content)."""
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path)
+        migrated(url, seed=False)
+        yield url
+    else:
+        for url in postgres_url():
+            migrated(url, seed=False)
+            yield url
 
 
 def desk(served: Served, code: str, countries: list[str]) -> int:
