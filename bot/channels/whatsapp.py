@@ -360,7 +360,8 @@ class WhatsAppInput(InputChannel):
             return
         status = store.PROCESSED
         try:
-            status = await self._turn(message)
+            async with self.gate.in_order(message.conversation_id):
+                status = await self._turn(message)
         except asyncio.CancelledError:
             raise  # left 'processing': the next start runs it again
         except Exception as err:

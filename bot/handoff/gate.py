@@ -9,10 +9,12 @@ session, a restart, a typed ``/restart`` (which the channels pass as text anyway
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -75,6 +77,22 @@ class HandoffGate:
         self.run = run
         self.clock = clock
         self.classify = classify
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @asynccontextmanager
+    async def in_order(self, conversation_id: str) -> AsyncIterator[None]:
+        """Hold a conversation's messages in arrival order through the gate and the bot's turn.
+
+        Without it, a message that arrives while the turn that escalates is still running would
+        pass the gate (no ticket yet) and be answered by the bot after the escalation.
+        """
+        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and not getattr(lock, "_waiters", None):
+                self._locks.pop(conversation_id, None)
 
     async def intercept(self, message: Incoming, output: OutputChannel) -> bool:
         """True when the message was taken by the handoff: the channel must not run a bot turn."""

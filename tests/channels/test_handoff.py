@@ -222,3 +222,26 @@ async def test_an_emergency_written_while_waiting_moves_the_ticket_to_the_top(ha
     assert store.get_ticket(harness.engine, ticket_id=ticket.id).urgent  # type: ignore[union-attr]
     assert store.list_tickets(harness.engine)[0].id == ticket.id
     assert harness.bot.received == []
+
+
+async def test_messages_sent_while_the_escalation_runs_go_to_the_desk_not_the_bot(harness: Harness) -> None:
+    _escalating_bot(harness)
+    harness.bot.replies["hola"] = [{"text": "Menu", "buttons": [{"title": "Une personne", "payload": "/request_human"}]}]
+    await _send_and_settle(harness, "hola")
+    await eventually(lambda: harness.twilio.bodies_to(PERSON))
+    harness.bot.received.clear()
+    slow = harness.channel._on_new_message
+
+    async def slow_turn(message: UserMessage) -> None:
+        await asyncio.sleep(0.3)  # the escalating turn is still running when the next messages arrive
+        await slow(message)  # type: ignore[misc]
+
+    harness.channel._on_new_message = slow_turn  # type: ignore[assignment]
+    await harness.send(PERSON, "1")
+    await asyncio.gather(*(harness.send(PERSON, f"detalle {n}") for n in range(4)))
+    await harness.channel.drain()
+    assert harness.bot.texts() == ["/request_human"]
+    ticket = store.open_ticket_for(harness.engine, conversation_id=harness.cid(PERSON))
+    assert ticket is not None
+    person = [m.body for m in store.ticket_messages(harness.engine, ticket_id=ticket.id) if m.kind == store.PERSON]
+    assert sorted(person) == [f"detalle {n}" for n in range(4)]
