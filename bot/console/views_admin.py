@@ -11,7 +11,9 @@ from bot.console import store
 from bot.console.security import WeakPasswordError, hash_password
 from bot.console.tables import ADMIN, ROLES, SUPERVISOR
 from bot.console.web import console, render, signed_in
+from bot.handoff import hours
 from bot.handoff import store as handoff
+from bot.handoff.__main__ import parse_hours
 from bot.infodb import queries
 from bot.infodb.models import today
 from bot.infodb.session import session_scope
@@ -182,3 +184,51 @@ async def answer_verify(request: Request, answer_id: int) -> HTTPResponse:
         return render(request, "error.html", status=404, message="No such answer.")
     await state.audit(request, "answer_verified", target=f"answer:{answer_id}")
     return response.redirect(f"/admin/content/answers/{answer_id}?notice=verified")
+
+
+def _hours_text(opening: dict[str, list[str]]) -> str:
+    return "; ".join(f"{day} {','.join(ranges)}" for day, ranges in opening.items() if ranges)
+
+
+def _codes(value: str | None, upper: bool) -> list[str]:
+    items = [v.strip() for v in (value or "").split(",") if v.strip()]
+    return [v.upper() if upper else v.lower() for v in items]
+
+
+async def _desks_page(
+    request: Request, *, error: str | None = None, notice: str | None = None, status: int = 200
+) -> HTTPResponse:
+    desk_list = await console(request).db(handoff.list_desks)
+    return render(request, "admin_desks.html", status=status, desks=desk_list, hours_text=_hours_text, error=error, notice=notice)
+
+
+@blueprint.get("/desks")
+@signed_in(ADMIN)
+async def desks_list(request: Request) -> HTTPResponse:
+    """Every desk with its time zone, opening hours and routing, and a form to add or change one."""
+    return await _desks_page(request)
+
+
+@blueprint.post("/desks")
+@signed_in(ADMIN)
+async def desks_save(request: Request) -> HTTPResponse:
+    """Create or update a desk by its code (the same rules as ``python -m bot.handoff desk-add``)."""
+    state = console(request)
+    form = request.form
+    code = (form.get("code") or "").strip()[:40]
+    name = (form.get("name") or "").strip()[:120]
+    zone = (form.get("timezone") or "").strip()
+    if not code or not name:
+        return await _desks_page(request, error="A desk needs a code and a name.", status=400)
+    try:
+        opening = parse_hours(form.get("hours") or "")
+        hours.validate(opening, zone)
+    except hours.HoursError as err:
+        return await _desks_page(request, error=f"Opening hours: {err}.", status=400)
+    desk_id = await state.db(
+        handoff.upsert_desk, code=code, name=name, timezone=zone, hours=opening,
+        countries=_codes(form.get("countries"), upper=True), languages=_codes(form.get("languages"), upper=False),
+        active=form.get("active") != "0",
+    )
+    await state.audit(request, "desk_saved", target=f"desk:{desk_id}")
+    return await _desks_page(request, notice=f"Desk {code} saved.")

@@ -150,3 +150,22 @@ def test_store_on_postgresql(pg_database_url: str) -> None:
         assert queries.mark_answer_verified(session, answer_id=first.id, on=date(2026, 1, 2))
     with session_scope(engine) as session:
         assert queries.answer_detail(session, answer_id=first.id)[0].verified_at == date(2026, 1, 2)
+
+
+async def test_admin_adds_a_desk_with_hours_and_routing(console: Served) -> None:
+    console.add_staff("root", role="admin")
+    admin = console.browser()
+    await admin.sign_in("root")
+    form = {"code": "tapachula", "name": "Ventanilla Tapachula", "timezone": "America/Mexico_City",
+            "hours": "mon-fri 09:00-17:00", "countries": "mx, gt", "languages": "es,HT"}
+    saved = await admin.post("/admin/desks", form)
+    assert saved.status_code == 200 and "Desk tapachula saved" in saved.text and "mon 09:00-17:00" in saved.text
+    desk = handoff.list_desks(console.engine)[0]
+    assert (desk.countries, desk.languages, desk.hours["fri"]) == (["MX", "GT"], ["es", "ht"], ["09:00-17:00"])
+    assert handoff.route_desk(console.engine, country="GT", language="ht").id == desk.id
+    bad = await admin.post("/admin/desks", {"code": "x", "name": "X", "timezone": "Mars/Base", "hours": ""})
+    assert bad.status_code == 400 and "unknown time zone" in bad.text
+    agent = console.browser()
+    console.add_staff("ana")
+    await agent.sign_in("ana")
+    assert (await agent.get("/admin/desks")).status_code == 403
