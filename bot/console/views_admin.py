@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -52,7 +54,7 @@ async def staff_create(request: Request) -> HTTPResponse:
     if not username or len(username) > 64:
         return await _staff_page(request, error="A username (up to 64 characters) is needed.", status=400)
     try:
-        password_hash = hash_password(form.get("password") or "")
+        password_hash = await asyncio.to_thread(hash_password, form.get("password") or "")
         account = await state.db(
             store.create_staff,
             username=username,
@@ -94,7 +96,7 @@ async def staff_password(request: Request, staff_id: int) -> HTTPResponse:
     """Set a new password (it unlocks the account and ends its sessions)."""
     state = console(request)
     try:
-        password_hash = hash_password(request.form.get("password") or "")
+        password_hash = await asyncio.to_thread(hash_password, request.form.get("password") or "")
     except WeakPasswordError as err:
         return await _staff_page(request, error=str(err).capitalize() + ".", status=400)
     await state.db(store.update_staff, staff_id=staff_id, password_hash=password_hash)

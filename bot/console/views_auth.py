@@ -1,7 +1,12 @@
-"""Sign-in and sign-out, with the failed sign-in limit and the audit trail."""
+"""Sign-in and sign-out, with the failed sign-in limit and the audit trail.
+
+Password hashing runs in a worker thread: argon2 is slow on purpose and must not hold up the
+event loop (and so every open console's live updates) during a sign-in.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sanic import Blueprint, response
@@ -41,20 +46,20 @@ async def signin(request: Request) -> HTTPResponse:
     failure = render(request, "signin.html", status=401, expired=False,
                      error="Sign-in failed. Check your username and password, or try again later.")
     if found is None:
-        verify_password(None, password)
+        await asyncio.to_thread(verify_password, None, password)
         await state.db(store.log, action="signin_failed", now=now, detail="unknown username")
         return failure
     account = found.staff
     if not account.active:
-        verify_password(None, password)
+        await asyncio.to_thread(verify_password, None, password)
         await state.db(store.log, action="signin_failed", now=now, staff_id=account.id, username=account.username,
                        detail="account deactivated")
         return failure
     if account.locked_until is not None and account.locked_until > now:
-        verify_password(None, password)
+        await asyncio.to_thread(verify_password, None, password)
         await state.db(store.log, action="signin_refused_locked", now=now, staff_id=account.id, username=account.username)
         return failure
-    if not verify_password(found.password_hash, password):
+    if not await asyncio.to_thread(verify_password, found.password_hash, password):
         locked = await state.db(
             store.record_failed_signin,
             staff_id=account.id,
