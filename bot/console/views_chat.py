@@ -53,9 +53,8 @@ async def try_message(request: Request) -> HTTPResponse:
         text = str(body.get("message") or "").strip().lstrip("/").strip()[:MAX_MESSAGE]
     if not text:
         return response.json({"error": "empty message"}, status=400)
-    assert state.http is not None
     try:
-        reply = await state.http.post(state.settings.rasa_url, json={"sender": sender, "message": text})
+        reply = await state.client().post(state.settings.rasa_url, json={"sender": sender, "message": text})
         reply.raise_for_status()
         messages = reply.json()
     except (httpx.HTTPError, ValueError) as err:

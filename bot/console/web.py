@@ -64,6 +64,12 @@ class Console:
         """Run one synchronous store function off the event loop, on this console's engine."""
         return await asyncio.to_thread(function, self.engine, **kwargs)
 
+    def client(self) -> httpx.AsyncClient:
+        """The HTTP client for the Rasa REST channel (made on first use, closed when the server stops)."""
+        if self.http is None:
+            self.http = httpx.AsyncClient(timeout=30)
+        return self.http
+
     async def audit(self, request: Request, action: str, *, target: str | None = None, detail: str | None = None) -> None:
         """Append an audit entry for the signed-in account (or the anonymous visitor)."""
         staff: store.Staff | None = request.ctx.staff
@@ -225,15 +231,11 @@ def create_app(state: Console, name: str | None = None) -> Sanic:
     for module in (views_auth, views_admin, views_chat, views_desk):
         app.blueprint(module.blueprint)
 
-    async def _open(_app: Sanic, _loop: Any) -> None:
-        state.http = httpx.AsyncClient(timeout=30)
-
     async def _close(_app: Sanic, _loop: Any) -> None:
         if state.http is not None:
             await state.http.aclose()
             state.http = None
 
-    app.register_listener(_open, "before_server_start")
     app.register_listener(_close, "after_server_stop")
 
     @app.exception(Exception)
