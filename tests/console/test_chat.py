@@ -3,36 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
-import pytest
-from aiohttp import web
-
-from tests.console.conftest import Served, free_port
-
-
-@pytest.fixture
-async def fake_rasa(console: Served) -> AsyncIterator[list[dict[str, str]]]:
-    received: list[dict[str, str]] = []
-
-    async def webhook(request: web.Request) -> web.Response:
-        body = await request.json()
-        received.append(body)
-        if body["message"] == "hola":
-            return web.json_response([{"recipient_id": body["sender"], "text": "¡Hola! ¿Qué necesitas?",
-                                       "buttons": [{"title": "Ayuda", "payload": "/find_help_point"}]}])
-        return web.json_response([{"recipient_id": body["sender"], "text": "ok"}])
-
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    console.state.settings = console.state.settings.__class__(
-        **{**console.state.settings.__dict__, "rasa_url": f"http://127.0.0.1:{port}/webhooks/rest/webhook"})
-    yield received
-    await runner.cleanup()
+from tests.console.conftest import Served
 
 
 async def post(browser, body: dict[str, str], csrf: str | None) -> object:

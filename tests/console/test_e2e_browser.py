@@ -241,3 +241,21 @@ async def handoff_flow(world: World, person: str, check_bot_transcript: bool = F
     await world.whatsapp.send(person, "hola otra vez")
     await until(lambda: len(world.bot.received) > bot_turns and len(delivered()) > sent_before, timeout=30)
     assert world.bot.received[-1] == "hola otra vez"
+
+
+async def test_try_the_assistant_in_a_real_browser(console: Served, fake_rasa: list[dict[str, str]]) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    executable = _chromium()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable, headless=True, args=["--no-sandbox"])
+        page = await browser.new_page()
+        await page.goto(f"{console.url}/try")
+        await page.fill("#chat-input", "hola")
+        await page.press("#chat-input", "Enter")
+        await expect(page.locator("#chat .msg.bot")).to_contain_text("¡Hola! ¿Qué necesitas?")
+        await page.click("#chat button.option")
+        await expect(page.locator("#chat .msg.bot").nth(1)).to_have_text("ok")
+        await browser.close()
+    assert [r["message"] for r in fake_rasa] == ["hola", "/find_help_point"]
+    assert fake_rasa[0]["sender"] == fake_rasa[1]["sender"]
