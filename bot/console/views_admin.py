@@ -122,9 +122,19 @@ def _content_list(
         return queries.topics(session), queries.answer_countries(session), answers
 
 
-def _answer(engine: Engine, answer_id: int) -> tuple[queries.AnswerSummary, list[queries.AnswerTextView]] | None:
+def _answer(
+    engine: Engine, answer_id: int
+) -> tuple[queries.AnswerSummary, list[queries.AnswerTextView], list[queries.FactView]] | None:
     with session_scope(engine) as session:
-        return queries.answer_detail(session, answer_id=answer_id)
+        found = queries.answer_detail(session, answer_id=answer_id)
+        if found is None:
+            return None
+        return found[0], found[1], queries.list_facts(session, ids=found[0].fact_ids)
+
+
+def _facts(engine: Engine, country: str | None) -> tuple[list[str], list[queries.FactView]]:
+    with session_scope(engine) as session:
+        return queries.fact_countries(session), queries.list_facts(session, country=country)
 
 
 def _edit(engine: Engine, answer_id: int, language: str, title: str, body: str) -> bool:
@@ -157,8 +167,17 @@ async def answer_page(request: Request, answer_id: int) -> HTTPResponse:
     found = await state.db(_answer, answer_id=answer_id)
     if found is None:
         return render(request, "error.html", status=404, message="No such answer.")
-    summary, texts = found
-    return render(request, "admin_answer.html", answer=summary, texts=texts, notice=request.args.get("notice"))
+    summary, texts, facts = found
+    return render(request, "admin_answer.html", answer=summary, texts=texts, facts=facts, notice=request.args.get("notice"))
+
+
+@blueprint.get("/content/facts")
+@signed_in(SUPERVISOR, ADMIN)
+async def facts_list(request: Request) -> HTTPResponse:
+    """The researched facts answers cite, by country, with their sources and caveat flags."""
+    country = request.args.get("country") or None
+    countries, facts = await console(request).db(_facts, country=country)
+    return render(request, "admin_facts.html", countries=countries, facts=facts, country=country or "")
 
 
 @blueprint.post("/content/answers/<answer_id:int>")

@@ -10,7 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from bot.infodb.models import REGIONAL, Answer, AnswerText, HelpPoint, Hotline, Topic
+from bot.infodb.models import REGIONAL, Answer, AnswerText, Fact, HelpPoint, Hotline, Topic
 
 FALLBACK_LANGUAGES = ("es", "en")
 UNSETTLED_FLAGS = ("CHECK", "CONFLICT", "GAP")
@@ -324,3 +324,30 @@ def mark_answer_verified(session: Session, *, answer_id: int, on: date) -> bool:
     answer.verified_at = on
     answer.updated_at = sa.func.now()
     return True
+
+
+@dataclass(frozen=True)
+class FactView:
+    """A researched fact with its source, as the content admin pages show it."""
+
+    id: str
+    country: str
+    text: str
+    source: str
+    source_date: str
+    flag: str
+
+
+def fact_countries(session: Session) -> list[str]:
+    """Every country (or region label) that has facts."""
+    return list(session.scalars(sa.select(Fact.country).distinct().order_by(Fact.country)))
+
+
+def list_facts(session: Session, *, country: str | None = None, ids: list[str] | None = None) -> list[FactView]:
+    """Facts by id, optionally of one country or with the given ids."""
+    query = sa.select(Fact).order_by(Fact.id)
+    if country:
+        query = query.where(Fact.country == country)
+    if ids is not None:
+        query = query.where(Fact.id.in_(ids))
+    return [FactView(f.id, f.country, f.text, f.source, f.source_date, f.flag) for f in session.scalars(query).all()]

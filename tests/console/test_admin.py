@@ -169,3 +169,18 @@ async def test_admin_adds_a_desk_with_hours_and_routing(console: Served) -> None
     console.add_staff("ana")
     await agent.sign_in("ana")
     assert (await agent.get("/admin/desks")).status_code == 403
+
+
+async def test_facts_by_country_and_on_the_answer_page(console: Served) -> None:
+    console.add_staff("sofia", role="supervisor")
+    browser = console.browser()
+    await browser.sign_in("sofia")
+    with session_scope(console.engine) as session:
+        mexican = queries.list_facts(session, country="Mexico")
+        answer = next(a for a in queries.list_answers(session) if a.fact_ids)
+    assert mexican
+    page = await browser.get("/admin/content/facts?country=Mexico")
+    assert page.status_code == 200 and f'id="fact-{mexican[0].id}"' in page.text
+    assert all(f.country == "Mexico" for f in mexican)
+    answer_page = await browser.get(f"/admin/content/answers/{answer.id}")
+    assert f"<strong>{answer.fact_ids[0]}</strong>" in answer_page.text
