@@ -28,7 +28,6 @@ from sqlalchemy.engine import Engine
 from bot.console import store
 from bot.console.security import csrf_token, csrf_valid, new_token, token_hash
 from bot.console.settings import ConsoleSettings
-from bot.console.tables import ADMIN, SUPERVISOR
 
 logger = logging.getLogger(__name__)
 
@@ -144,16 +143,6 @@ def signed_in(*roles: str) -> Callable[[Handler], Handler]:
         return wrapper
 
     return decorate
-
-
-def can_administer(staff: store.Staff) -> bool:
-    """Admins manage accounts and read the audit log."""
-    return staff.role == ADMIN
-
-
-def can_supervise(staff: store.Staff) -> bool:
-    """Supervisors and admins see every desk and may reveal a phone number."""
-    return staff.role in (SUPERVISOR, ADMIN)
 
 
 async def _load_session(request: Request) -> None:
