@@ -30,6 +30,7 @@
   }
 
   function poll() {
+    var started = Date.now();
     fetch("/api/tickets/" + root.dataset.ticket, { credentials: "same-origin", cache: "no-store" })
       .then(function (r) {
         if (r.status === 401) { window.location = "/signin?expired=1"; throw new Error("signed out"); }
@@ -41,7 +42,7 @@
         if (text !== last) { last = text; draw(data.lines); }
       })
       .catch(function () { /* retry on the next tick */ })
-      .finally(function () { window.setTimeout(poll, interval); });
+      .finally(function () { window.setTimeout(poll, Math.max(100, interval - (Date.now() - started))); });
   }
   transcript.scrollTop = transcript.scrollHeight;
   poll();

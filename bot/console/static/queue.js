@@ -57,6 +57,7 @@
   }
 
   function poll() {
+    var started = Date.now();
     fetch("/api/queue", { credentials: "same-origin", cache: "no-store" })
       .then(function (r) {
         if (r.status === 401) { window.location = "/signin?expired=1"; throw new Error("signed out"); }
@@ -72,7 +73,7 @@
         render(data.tickets);
       })
       .catch(function () { status.textContent = "Connection lost; retrying…"; })
-      .finally(function () { window.setTimeout(poll, interval); });
+      .finally(function () { window.setTimeout(poll, Math.max(100, interval - (Date.now() - started))); });
   }
 
   document.getElementById("enable-alerts").addEventListener("click", function () {
