@@ -36,7 +36,7 @@ CLOSED_BY_ANA = replace(HELD_BY_ANA, state=CLOSED)
         (OTHER_AGENT, HELD_BY_ANA, True, False, False, False),
         (NO_DESK, TICKET, False, False, False, False),
         (NO_DESK, replace(OTHER_DESK, state=WITH_STAFF, agent_id=3), True, False, True, True),
-        (SUPERVISOR, OTHER_DESK, True, True, False, False),
+        (SUPERVISOR, OTHER_DESK, True, True, False, True),
         (SUPERVISOR, HELD_BY_ANA, True, False, False, True),
         (ADMIN, CLOSED_BY_ANA, True, False, False, False),
     ],
