@@ -16,6 +16,7 @@ from sanic.response import HTTPResponse
 
 from bot import i18n
 from bot.channels import store as channel_store
+from bot.channels.outputs import UnknownChannelError
 from bot.console import access, store
 from bot.console.transcript import NOTE, PERSON, STAFF, SYSTEM, Line, merge, tracker_lines
 from bot.console.web import console, render, signed_in
@@ -25,6 +26,7 @@ from bot.infodb.session import engine_for
 
 blueprint = Blueprint("desk")
 QUICK_PREFIX = "quick_"
+UNREACHABLE = "The person's channel cannot receive messages from the console; the change was saved, but the person was not told."
 
 
 def _queue_row(ticket: handoff.Ticket, now: datetime, desks: dict[int, str], names: dict[int, str]) -> dict[str, Any]:
@@ -213,6 +215,9 @@ async def take(request: Request, ticket_id: int) -> HTTPResponse:
         return refusal
     try:
         await desk.take(state.engine, ticket_id=ticket_id, agent_id=request.ctx.staff.id, now=state.clock())
+    except UnknownChannelError:
+        await state.audit(request, "channel_unreachable", target=f"ticket:{ticket_id}")
+        return await _page(request, ticket_id, error=UNREACHABLE, status=409)
     except desk.HandoffError as err:
         await state.audit(request, "take_refused", target=f"ticket:{ticket_id}")
         return await _page(request, ticket_id, error=str(err), status=409)
@@ -236,6 +241,9 @@ async def reply(request: Request, ticket_id: int) -> HTTPResponse:
         else:
             delivery = await desk.reply(state.engine, ticket_id=ticket_id, agent_id=request.ctx.staff.id,
                                         text=(request.form.get("text") or "")[:4000], now=state.clock())
+    except UnknownChannelError:
+        await state.audit(request, "channel_unreachable", target=f"ticket:{ticket_id}")
+        return await _page(request, ticket_id, error=UNREACHABLE, status=409)
     except desk.HandoffError as err:
         await state.audit(request, "reply_refused", target=f"ticket:{ticket_id}")
         return await _page(request, ticket_id, error=str(err), status=409)
@@ -302,6 +310,9 @@ async def close(request: Request, ticket_id: int) -> HTTPResponse:
         return refusal
     try:
         await desk.close(state.engine, ticket_id=ticket_id, agent_id=request.ctx.staff.id, now=state.clock())
+    except UnknownChannelError:
+        await state.audit(request, "channel_unreachable", target=f"ticket:{ticket_id}")
+        return await _page(request, ticket_id, error=UNREACHABLE, status=409)
     except desk.HandoffError as err:
         return await _page(request, ticket_id, error=str(err), status=409)
     await state.audit(request, "close", target=f"ticket:{ticket_id}")

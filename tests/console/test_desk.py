@@ -274,3 +274,16 @@ async def test_an_agent_without_a_desk_sees_only_what_they_hold(console: Served)
     handoff.transfer_to_agent(console.engine, ticket_id=opened.id, by_agent=0, to_agent=loner.id, now=datetime.utcnow())
     assert [r["id"] for r in (await browser.get("/api/queue")).json()["tickets"]] == [opened.id]
     assert (await browser.get(f"/tickets/{opened.id}")).status_code == 200
+
+
+async def test_a_channel_the_console_cannot_reach_is_said_plainly(console: Served) -> None:
+    north = desk(console, "north", ["MX"])
+    console.add_staff("ana", desk_id=north)
+    opened = ticket(console, north, "sms-000000001", channel="sms")
+    browser = console.browser()
+    await browser.sign_in("ana")
+    await browser.get(f"/tickets/{opened.id}")
+    response = await browser.post(f"/tickets/{opened.id}/take")
+    assert response.status_code == 409 and "cannot receive messages from the console" in response.text
+    assert handoff.get_ticket(console.engine, ticket_id=opened.id).state == handoff.WITH_STAFF
+    assert store.audit_entries(console.engine, action="channel_unreachable")
