@@ -29,9 +29,11 @@ from twilio.request_validator import RequestValidator
 from bot import i18n
 from bot.channels import store
 from bot.channels.config import WhatsAppConfig, conversation_id
+from bot.channels.outbox import Outbox as ChannelOutbox
+from bot.channels.outbox import OutboxOutput
 from bot.channels.runner import StoreRunner
-from bot.channels.sender import OutboxSender, TwilioMessagesClient, utc_now, window_open
-from bot.channels.text import as_typed_text, is_opt_out, map_reply, render_menu, split_body
+from bot.channels.sender import OutboxSender, TwilioMessagesClient, utc_now, whatsapp_status
+from bot.channels.text import MAX_BODY_CHARS, as_typed_text, is_opt_out, map_reply, render_menu
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -81,95 +83,25 @@ def inbound_from_form(form: dict[str, str], key: str) -> store.Inbound:
     )
 
 
-class Outbox:
-    """Where replies go: split, checked against the WhatsApp rules, and stored for the sender."""
+class Outbox(ChannelOutbox):
+    """WhatsApp's outbox: parts below 1,600 characters, checked against the WhatsApp rules."""
 
-    def __init__(self, db: StoreRunner, *, clock: Callable[[], datetime], wake: Callable[[], None]) -> None:
-        """Write to the channel store; `wake` tells the sender there is work."""
-        self.db = db
-        self.clock = clock
-        self.wake = wake
-
-    async def put(
-        self, *, conversation_id: str, source_sid: str | None, position: int, body: str, buttons: list[dict[str, str]]
-    ) -> int:
-        """Queue one bot message (split in parts); return how many parts it took."""
-        now = self.clock()
-        parts = split_body(body)
-        status = await self.db(
-            store.queue_reply,
-            conversation_id=conversation_id,
-            source_sid=source_sid,
-            position=position,
-            parts=parts,
-            buttons=buttons,
-            status_for=lambda conversation: self.status_for(conversation, now),
-            now=now,
-        )
-        if status == store.OUTSIDE_WINDOW:
-            logger.warning("reply to %s… not sent: outside the 24-hour window", conversation_id[:10])
-        self.wake()
-        return len(parts)
-
-    @staticmethod
-    def status_for(conversation: store.Conversation | None, now: datetime) -> str:
-        """Whether a free-form message may go to this conversation now, by the WhatsApp rules."""
-        if conversation is not None and conversation.opted_out:
-            return store.OPTED_OUT
-        if conversation is None or not window_open(conversation, now):
-            return store.OUTSIDE_WINDOW
-        return store.PENDING
+    channel = store.WHATSAPP
+    max_chars = MAX_BODY_CHARS - 1
+    status_for = staticmethod(whatsapp_status)
 
 
-class WhatsAppOutput(OutputChannel):
-    """Rasa's replies for one WhatsApp conversation, written to the outbox."""
+class WhatsAppOutput(OutboxOutput):
+    """Rasa's replies for one WhatsApp conversation, written to the outbox; buttons as a numbered menu."""
 
     @classmethod
     def name(cls) -> str:
         """The channel name Rasa records with each message."""
         return "whatsapp"
 
-    def __init__(self, outbox: Outbox, conversation_id: str | None = None, source_sid: str | None = None) -> None:
-        """Replies to one inbound message (source_sid) keep their order and are queued once."""
-        self.outbox = outbox
-        self.conversation_id = conversation_id
-        self.source_sid = source_sid
-        self.position = 0
-
-    async def _put(self, recipient_id: str, text: str, buttons: list[dict[str, Any]] | None = None) -> None:
-        buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in buttons or []]
-        body = render_menu(text, [b["title"] for b in buttons]) if buttons else text
-        self.position += await self.outbox.put(
-            conversation_id=self.conversation_id or recipient_id,
-            source_sid=self.source_sid,
-            position=self.position,
-            body=body,
-            buttons=buttons,
-        )
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """Queue a text (split below 1,600 characters)."""
-        await self._put(recipient_id, text)
-
-    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
-        """Queue a text with its buttons as a numbered menu."""
-        await self._put(recipient_id, text, buttons)
-
-    async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any) -> None:
-        """Quick replies are buttons on WhatsApp."""
-        await self._put(recipient_id, text, quick_replies)
-
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        """Images are sent as their link."""
-        await self._put(recipient_id, image)
-
-    async def send_attachment(self, recipient_id: str, attachment: str, **kwargs: Any) -> None:
-        """Attachments are sent as their link."""
-        await self._put(recipient_id, str(attachment))
-
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
-        """Custom payloads have no WhatsApp form: they are dropped."""
-        logger.debug("custom payload dropped on the WhatsApp channel")
+    def compose(self, text: str, buttons: list[dict[str, str]]) -> str:
+        """The text followed by its buttons as a numbered menu."""
+        return render_menu(text, [b["title"] for b in buttons])
 
 
 class WhatsAppInput(InputChannel):
@@ -246,12 +178,14 @@ class WhatsAppInput(InputChannel):
         await asyncio.shield(self._start_task)
 
     async def _start(self) -> None:
-        await self.db(store.reset_interrupted)
+        await self.db(store.reset_interrupted, channel=store.WHATSAPP)
         client = self._messages_client or TwilioMessagesClient(self.config)
         self._messages_client = client
-        self._sender = OutboxSender(self.db, client, clock=self.clock, **self._sender_options)  # type: ignore[arg-type]
+        self._sender = OutboxSender(
+            self.db, client, channel=store.WHATSAPP, status_for=whatsapp_status, clock=self.clock, **self._sender_options  # type: ignore[arg-type]
+        )
         self._sender_task = asyncio.create_task(self._sender.run_forever())
-        for message_sid in await self.db(store.unprocessed):
+        for message_sid in await self.db(store.unprocessed, channel=store.WHATSAPP):
             self._spawn(self.process(message_sid))
 
     async def stop(self) -> None:
