@@ -12,14 +12,13 @@ the environment, see ``WhatsAppConfig.from_env``).
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -28,13 +27,12 @@ from twilio.request_validator import RequestValidator
 
 from bot import i18n
 from bot.channels import store
+from bot.channels.base import LanguageLookup, OnNewMessage, StoredChannel
 from bot.channels.config import WhatsAppConfig, conversation_id
 from bot.channels.outbox import Outbox as ChannelOutbox
 from bot.channels.outbox import OutboxOutput
-from bot.channels.runner import StoreRunner
-from bot.channels.sender import OutboxSender, TwilioMessagesClient, utc_now, whatsapp_status
+from bot.channels.sender import TwilioMessagesClient, utc_now, whatsapp_status
 from bot.channels.text import MAX_BODY_CHARS, as_typed_text, is_opt_out, map_reply, render_menu
-from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +41,6 @@ HELP_POINT_PAYLOAD = "/find_help_point"
 REQUEST_HUMAN_PAYLOAD = "/request_human"
 TEXT, LOCATION, MEDIA = "text", "location", "media"
 
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-LanguageLookup = Callable[[str], Awaitable[str | None]]
 
 
 def parse_form(body: bytes) -> dict[str, str]:
@@ -104,8 +100,10 @@ class WhatsAppOutput(OutboxOutput):
         return render_menu(text, [b["title"] for b in buttons])
 
 
-class WhatsAppInput(InputChannel):
+class WhatsAppInput(StoredChannel):
     """The `whatsapp` input channel: POST /webhooks/whatsapp/webhook (and /status for deliveries)."""
+
+    channel = store.WHATSAPP
 
     @classmethod
     def name(cls) -> str:
@@ -128,88 +126,19 @@ class WhatsAppInput(InputChannel):
         sender_options: dict[str, float] | None = None,
     ) -> None:
         """Injectable collaborators default to DATABASE_URL, Twilio's API and the tracker's language slot."""
+        super().__init__(
+            engine=engine, messages_client=messages_client, clock=clock, language_of=language_of, sender_options=sender_options
+        )
         self.config = config
-        self._engine = engine
-        self._db: StoreRunner | None = None
-        self._messages_client = messages_client
-        self.clock = clock
-        self._language_of = language_of
-        self._sender_options = sender_options or {}
         self._validator = RequestValidator(config.auth_token)
-        self._on_new_message: OnNewMessage | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._sender: OutboxSender | None = None
-        self._sender_task: asyncio.Task[Any] | None = None
-        self._agent: Any = None
-        self._start_task: asyncio.Task[None] | None = None
 
-    # -- lifecycle -------------------------------------------------------------------------
-
-    @property
-    def engine(self) -> Engine:
-        """The channel store's engine (DATABASE_URL unless one was given)."""
-        if self._engine is None:
-            self._engine = store.channel_engine(get_settings().database_url)
-        return self._engine
-
-    @property
-    def db(self) -> StoreRunner:
-        """Runs store calls off the event loop."""
-        if self._db is None:
-            self._db = StoreRunner(self.engine)
-        return self._db
-
-    @property
-    def outbox(self) -> Outbox:
-        """The outbox replies are written to."""
+    def make_outbox(self) -> Outbox:
+        """WhatsApp's outbox."""
         return Outbox(self.db, clock=self.clock, wake=self._wake_sender)
 
-    def _wake_sender(self) -> None:
-        if self._sender is not None:
-            self._sender.wake()
-
-    async def start(self) -> None:
-        """Start the sender and process what a stopped process left unprocessed (once per process).
-
-        Concurrent callers wait for the same start, so no message is claimed before the reset.
-        """
-        if self._start_task is None:
-            self._start_task = asyncio.create_task(self._start())
-        await asyncio.shield(self._start_task)
-
-    async def _start(self) -> None:
-        await self.db(store.reset_interrupted, channel=store.WHATSAPP)
-        client = self._messages_client or TwilioMessagesClient(self.config)
-        self._messages_client = client
-        self._sender = OutboxSender(
-            self.db, client, channel=store.WHATSAPP, status_for=whatsapp_status, clock=self.clock, **self._sender_options  # type: ignore[arg-type]
-        )
-        self._sender_task = asyncio.create_task(self._sender.run_forever())
-        for message_sid in await self.db(store.unprocessed, channel=store.WHATSAPP):
-            self._spawn(self.process(message_sid))
-
-    async def stop(self) -> None:
-        """Stop the sender and the turns in flight (unfinished messages are processed at the next start)."""
-        tasks = [*self._tasks, *([self._sender_task] if self._sender_task else [])]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if self._messages_client is not None:
-            await self._messages_client.close()
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-        self._start_task = None
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def drain(self) -> None:
-        """Wait until the turns in flight are done (tests and benchmarks)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+    def make_client(self) -> TwilioMessagesClient:
+        """Twilio's Messages API."""
+        return TwilioMessagesClient(self.config)
 
     def get_output_channel(self) -> OutputChannel | None:
         """Output for messages sent from the HTTP API (staff replies): the recipient is the conversation id."""
@@ -279,22 +208,8 @@ class WhatsAppInput(InputChannel):
 
     # -- turns -----------------------------------------------------------------------------
 
-    async def process(self, message_sid: str) -> None:
-        """Run the turn of one stored message, once."""
-        message = await self.db(store.claim_inbound, message_sid=message_sid)
-        if message is None:
-            return
-        status = store.PROCESSED
-        try:
-            status = await self._turn(message)
-        except asyncio.CancelledError:
-            raise  # left 'processing': the next start runs it again
-        except Exception as err:
-            logger.error("whatsapp message %s failed: %s", message_sid, type(err).__name__)
-            status = store.FAILED
-        await self.db(store.finish_inbound, message_sid=message_sid, status=status, now=self.clock())
-
-    async def _turn(self, message: store.Inbound) -> str:
+    async def turn(self, message: store.Inbound) -> str:
+        """Media gets its reply; an opt-out keyword is no turn; everything else goes to Rasa."""
         output = WhatsAppOutput(self.outbox, message.conversation_id, message.message_sid)
         if message.kind == MEDIA:
             await self._reply_to_media(message, output)
@@ -305,9 +220,7 @@ class WhatsAppInput(InputChannel):
         text, metadata = await self._user_text(message)
         if not text:
             return store.IGNORED
-        if self._on_new_message is None:
-            raise RuntimeError("the channel has no message handler (blueprint() was not called)")
-        await self._on_new_message(
+        await self.hand_to_rasa(
             UserMessage(
                 text,
                 output,
@@ -335,17 +248,3 @@ class WhatsAppInput(InputChannel):
         language = await self.language_of(message.conversation_id)
         buttons = [{"title": i18n.text("talk_to_person_button", language), "payload": REQUEST_HUMAN_PAYLOAD}]
         await output.send_text_with_buttons(message.conversation_id, i18n.text("media_not_supported", language), buttons)
-
-    async def language_of(self, conversation_id: str) -> str | None:
-        """The conversation's language: the tracker's `language` slot when a Rasa agent is running."""
-        if self._language_of is not None:
-            return await self._language_of(conversation_id)
-        tracker_store = getattr(self._agent, "tracker_store", None)
-        if tracker_store is None:
-            return None
-        try:
-            tracker = await tracker_store.retrieve(conversation_id)
-        except Exception as err:
-            logger.warning("language lookup failed: %s", type(err).__name__)
-            return None
-        return tracker.get_slot("language") if tracker is not None else None
