@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sqlalchemy.engine import Engine
 
 from bot.channels import store
@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 LanguageLookup = Callable[[str], Awaitable[str | None]]
+# Human handoff's gate: (the stored message, what the person sent as staff would read it, the
+# output channel) -> True when staff took the message and no Rasa turn may run.
+HandoffHook = Callable[[store.Inbound, str | None, OutputChannel], Awaitable[bool]]
 
 
 class StoredChannel(InputChannel, abc.ABC):
@@ -44,6 +47,7 @@ class StoredChannel(InputChannel, abc.ABC):
         clock: Callable[[], datetime] = utc_now,
         language_of: LanguageLookup | None = None,
         sender_options: dict[str, Any] | None = None,
+        handoff: HandoffHook | None = None,
     ) -> None:
         """Injectable collaborators default to DATABASE_URL, the provider's API and the tracker's language slot."""
         self._engine = engine
@@ -52,6 +56,7 @@ class StoredChannel(InputChannel, abc.ABC):
         self.clock = clock
         self._language_of = language_of
         self._sender_options = sender_options or {}
+        self.handoff = handoff
         self._on_new_message: OnNewMessage | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sender: OutboxSender | None = None
@@ -175,6 +180,12 @@ class StoredChannel(InputChannel, abc.ABC):
             logger.error("%s message %s failed: %s", self.channel, message_sid, type(err).__name__)
             status = store.FAILED
         await self.db(store.finish_inbound, message_sid=message_sid, status=status, now=self.clock())
+
+    async def handed_off(self, message: store.Inbound, shown: str | None, output: OutputChannel) -> bool:
+        """The one place where human handoff may take a message, before the media reply and before Rasa."""
+        if self.handoff is None:
+            return False
+        return await self.handoff(message, shown, output)
 
     async def hand_to_rasa(self, message: UserMessage) -> None:
         """Run Rasa's turn for one message."""
