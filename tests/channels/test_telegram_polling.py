@@ -1,0 +1,114 @@
+"""Telegram long-polling mode (no public URL), and the handoff hook every turn passes through."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa.core.channels.channel import OutputChannel
+from sqlalchemy.engine import Engine
+
+from bot.channels import store
+from tests.channels.conftest import Clock, StubBot, eventually
+from tests.channels.fake_telegram import FakeTelegram, callback_update, text_update, voice_update
+from tests.channels.telegram_harness import SECRET, start_telegram, stop_telegram
+
+CHAT = 5730000001
+
+
+async def test_polling_removes_the_webhook_and_answers_updates(engine: Engine, telegram_api: FakeTelegram, clock: Clock) -> None:
+    telegram_api.webhook = {"url": "https://old.example.org/hook"}  # left by an earlier webhook deployment
+    harness = await start_telegram(engine, telegram_api, clock, StubBot(), polling=True)
+    try:
+        telegram_api.push(text_update(CHAT, "hola"))
+        telegram_api.push(text_update(CHAT + 1, "bonjour"))
+        await eventually(lambda: len(telegram_api.sent) == 2)
+        assert telegram_api.webhook == {}
+        assert telegram_api.texts_to(CHAT) == ["echo: hola"]
+        assert telegram_api.texts_to(CHAT + 1) == ["echo: bonjour"]
+        assert harness.bot.received[0].sender_id == harness.cid(CHAT)
+        await eventually(lambda: telegram_api.pending() == [])  # confirmed by the next offset
+        assert len(telegram_api.commands) == 6
+    finally:
+        await stop_telegram(harness)
+
+
+async def test_each_update_is_stored_before_its_offset_is_confirmed(
+    engine: Engine, telegram_api: FakeTelegram, clock: Clock
+) -> None:
+    harness = await start_telegram(engine, telegram_api, clock, StubBot(), polling=True)
+    try:
+        updates = [text_update(CHAT, f"m{n}") for n in range(5)]
+        for update in updates:
+            telegram_api.push(update)
+        await eventually(lambda: len(telegram_api.sent) == 5)
+        confirmed = [offset for offset in telegram_api.offsets if offset is not None]
+        last = updates[-1]["update_id"]
+        assert confirmed and confirmed[-1] == last + 1
+        for update in updates:
+            assert store.get_inbound(engine, message_sid=f"tg:{telegram_api.bot_id}:{update['update_id']}") is not None
+    finally:
+        await stop_telegram(harness)
+
+
+async def test_a_redelivered_update_after_a_restart_is_answered_once(
+    engine: Engine, telegram_api: FakeTelegram, clock: Clock
+) -> None:
+    first = await start_telegram(engine, telegram_api, clock, StubBot(hold=asyncio.Event()), polling=True)
+    update = text_update(CHAT, "hola")
+    telegram_api.push(update)
+    await eventually(lambda: first.bot.received)
+    await stop_telegram(first)  # stopped mid-turn
+    assert telegram_api.sent == []
+    telegram_api.push(update)  # Telegram sends it again (say the confirmation never arrived)
+
+    second = await start_telegram(engine, telegram_api, clock, StubBot(), polling=True)
+    try:
+        await eventually(lambda: telegram_api.sent)
+        await asyncio.sleep(0.5)
+        assert telegram_api.texts_to(CHAT) == ["echo: hola"]
+        assert second.bot.texts() == ["hola"]
+    finally:
+        await stop_telegram(second)
+
+
+async def test_the_webhook_refuses_posts_in_polling_mode_without_the_secret(
+    engine: Engine, telegram_api: FakeTelegram, clock: Clock
+) -> None:
+    harness = await start_telegram(engine, telegram_api, clock, StubBot(), polling=True)
+    try:
+        assert (await harness.post(text_update(CHAT, "hola"), secret=False)).status_code == 403
+        assert (await harness.post(text_update(CHAT, "hola"), secret=SECRET)).status_code == 200
+    finally:
+        await stop_telegram(harness)
+
+
+async def test_handoff_takes_messages_before_the_media_reply_and_before_rasa(
+    engine: Engine, telegram_api: FakeTelegram, clock: Clock
+) -> None:
+    taken: list[tuple[str, str | None]] = []
+
+    async def handoff(message: store.Inbound, shown: str | None, output: OutputChannel) -> bool:
+        if message.conversation_id != harness.cid(CHAT):
+            return False
+        taken.append((message.kind, shown))
+        return True
+
+    bot = StubBot(replies={"hola": [{"text": "Menú", "buttons": [{"title": "Asilo", "payload": "/ask_asylum"}]}]})
+    harness: Any = await start_telegram(engine, telegram_api, clock, bot, handoff=handoff)
+    try:
+        await harness.post(text_update(CHAT + 1, "hola"))  # not with staff: Rasa answers with a keyboard
+        await eventually(lambda: telegram_api.sent)
+        data = telegram_api.sent[0].data()[0]
+        await harness.post(text_update(CHAT, "necesito ayuda"))
+        await harness.post(text_update(CHAT, "/human"))
+        await harness.post(voice_update(CHAT))
+        await eventually(lambda: len(taken) == 3)
+        await harness.post(callback_update(CHAT + 1, data, query_id="q-free"))
+        await eventually(lambda: len(harness.bot.received) == 2)
+        await asyncio.sleep(0.2)
+        assert sorted(taken) == sorted([("text", "necesito ayuda"), ("text", "/human"), ("media", None)])
+        assert harness.bot.texts() == ["hola", "/ask_asylum"]
+        assert len(telegram_api.to(CHAT)) == 0  # no media reply, no Rasa reply while staff has the chat
+    finally:
+        await stop_telegram(harness)
