@@ -18,6 +18,7 @@ from telegram import Bot as PTBBot
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot import i18n
 from bot.channels.config import TelegramConfig
@@ -49,6 +50,8 @@ def quiet_library_logs(token: str) -> None:
     library = logging.getLogger("telegram")
     if library.level < logging.INFO:  # NOTSET included: a DEBUG root must not open it
         library.setLevel(logging.INFO)
+    # Raising RetryAfter warns that retry_after will become a timedelta; `seconds` reads both forms.
+    warnings.filterwarnings("ignore", message=".*retry_after.*", category=PTBDeprecationWarning)
     for name in ("httpx", "httpcore"):
         target = logging.getLogger(name)
         if not any(isinstance(f, _Redact) and f.secret == token for f in target.filters):
