@@ -70,8 +70,12 @@ async def start_telegram(
     polling: bool = False,
     pacing: Pacing | None = None,
     handoff: HandoffHook | None = None,
+    agent: Any = None,
 ) -> TelegramHarness:
-    """Serve a fresh channel instance (a fresh process, as far as the channel knows)."""
+    """Serve a fresh channel instance (a fresh process, as far as the channel knows).
+
+    With a Rasa `agent`, the conversation language comes from its tracker store, as in production.
+    """
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -81,7 +85,7 @@ async def start_telegram(
         engine=engine,
         messages_client=TelegramBotClient(config, timeout=0.5, poll_timeout=1),
         clock=clock,
-        language_of=_language_of,
+        language_of=None if agent is not None else _language_of,
         sender_options={
             "base_delay": 0.05,
             "max_delay": 0.2,
@@ -93,6 +97,8 @@ async def start_telegram(
     )
     app = Sanic(f"tg_{uuid.uuid4().hex[:8]}")
     app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/telegram")
+    if agent is not None:
+        app.ctx.agent = agent
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
     assert server is not None
     await server.startup()
