@@ -25,7 +25,13 @@ pytestmark = pytest.mark.skipif(
     not os.environ.get("VENTANILLA_TEST_MODEL"), reason="needs the trained test model (make test sets VENTANILLA_TEST_MODEL)"
 )
 
-GREETINGS = {"es": "hola buenas tardes", "en": "hello good morning", "fr": "bonjour madame", "ht": "bonjou tout moun", "pt": "olá bom dia"}
+GREETINGS = {
+    "es": "hola buenas tardes",
+    "en": "hello good morning",
+    "fr": "bonjour madame",
+    "ht": "bonjou tout moun",
+    "pt": "olá bom dia",
+}
 SWITCH_TO = {"es": "pt", "en": "fr", "fr": "ht", "ht": "es", "pt": "en"}
 
 
