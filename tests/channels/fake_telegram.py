@@ -57,6 +57,7 @@ class FakeTelegram:
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
+    _closing: bool = False
 
     @property
     def base_url(self) -> str:
@@ -187,7 +188,7 @@ class FakeTelegram:
         if offset is not None:  # confirms every update before it
             self._updates = [update for update in self._updates if update["update_id"] >= offset]
         deadline = time.monotonic() + float(params.get("timeout") or 0)
-        while not self._updates and time.monotonic() < deadline:
+        while not self._updates and time.monotonic() < deadline and not self._closing:
             self._arrived.clear()
             try:
                 await asyncio.wait_for(self._arrived.wait(), timeout=max(0.0, deadline - time.monotonic()))
@@ -211,7 +212,10 @@ class FakeTelegram:
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
 
     async def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving (long polls waiting for updates return first)."""
+        self._closing = True
+        self._arrived.set()
+        await asyncio.sleep(0.05)
         if self._runner is not None:
             await self._runner.cleanup()
 

@@ -217,3 +217,17 @@ async def test_a_reply_to_a_chat_that_never_wrote_is_not_sent(tg: TelegramHarnes
     await asyncio.sleep(0.3)
     assert [m.status for m in store.outbox_messages(tg.engine, conversation_id=stranger)] == [store.UNREACHABLE]
     assert tg.api.sent == []
+
+
+def test_the_keyboard_map_keeps_the_last_ten_keyboards_and_is_idempotent() -> None:
+    from bot.channels.telegram import KEYBOARDS_KEPT, keyboard_map
+
+    buttons = [{"title": "A", "payload": "/a"}, {"title": "B", "payload": "/b"}]
+    current: list[dict[str, str]] = []
+    for message_id in range(1, 16):
+        current = keyboard_map(current, buttons, message_id)
+    assert len({e["message"] for e in current}) == KEYBOARDS_KEPT
+    assert [e["key"] for e in current[-2:]] == ["15.0", "15.1"]
+    assert "5.0" not in {e["key"] for e in current} and "6.0" in {e["key"] for e in current}
+    assert keyboard_map(current, buttons, 15) == current  # the same message queued again
+    assert keyboard_map(current, [], 16) == current  # a message without buttons keeps the map
