@@ -23,15 +23,21 @@ from bot.channels import store
 from bot.channels.outbox import Outbox
 from bot.channels.runner import StoreRunner
 from bot.channels.sender import MessagesClient, OutboxSender, utc_now
+from bot.handoff.gate import HandoffGate, Incoming
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 LanguageLookup = Callable[[str], Awaitable[str | None]]
-# Human handoff's gate: (the stored message, what the person sent as staff would read it, the
-# output channel) -> True when staff took the message and no Rasa turn may run.
-HandoffHook = Callable[[store.Inbound, str | None, OutputChannel], Awaitable[bool]]
+MEDIA = "media"
+REQUEST_HUMAN_PAYLOAD = "/request_human"
+
+
+def media_handoff(message: store.Inbound) -> dict[str, Any]:
+    """The metadata of the `/request_human` a voice note, image or document becomes (actions/handoff.py)."""
+    media = {"url": message.media_url or "", "content_type": message.media_content_type or "", "caption": message.body or ""}
+    return {"handoff_reason": "media", "media": media}
 
 
 class StoredChannel(InputChannel, abc.ABC):
@@ -47,7 +53,7 @@ class StoredChannel(InputChannel, abc.ABC):
         clock: Callable[[], datetime] = utc_now,
         language_of: LanguageLookup | None = None,
         sender_options: dict[str, Any] | None = None,
-        handoff: HandoffHook | None = None,
+        gate: HandoffGate | None = None,
     ) -> None:
         """Injectable collaborators default to DATABASE_URL, the provider's API and the tracker's language slot."""
         self._engine = engine
@@ -56,7 +62,7 @@ class StoredChannel(InputChannel, abc.ABC):
         self.clock = clock
         self._language_of = language_of
         self._sender_options = sender_options or {}
-        self.handoff = handoff
+        self._gate = gate
         self._on_new_message: OnNewMessage | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sender: OutboxSender | None = None
@@ -106,6 +112,13 @@ class StoredChannel(InputChannel, abc.ABC):
         if self._db is None:
             self._db = StoreRunner(self.engine)
         return self._db
+
+    @property
+    def gate(self) -> HandoffGate:
+        """Gives the person's messages to the desk while a ticket is open."""
+        if self._gate is None:
+            self._gate = HandoffGate(self.db, clock=self.clock, classify=self.intent_of)
+        return self._gate
 
     @property
     def outbox(self) -> Outbox:
@@ -173,7 +186,8 @@ class StoredChannel(InputChannel, abc.ABC):
             return
         status = store.PROCESSED
         try:
-            status = await self.turn(message)
+            async with self.gate.in_order(message.conversation_id):
+                status = await self.turn(message)
         except asyncio.CancelledError:
             raise  # left 'processing': the next start runs it again
         except Exception as err:
@@ -181,11 +195,31 @@ class StoredChannel(InputChannel, abc.ABC):
             status = store.FAILED
         await self.db(store.finish_inbound, message_sid=message_sid, status=status, now=self.clock())
 
-    async def handed_off(self, message: store.Inbound, shown: str | None, output: OutputChannel) -> bool:
-        """The one place where human handoff may take a message, before the media reply and before Rasa."""
-        if self.handoff is None:
-            return False
-        return await self.handoff(message, shown, output)
+    def incoming(self, message: store.Inbound, text: str | None, *, kind: str | None = None) -> Incoming:
+        """The message as the handoff gate reads it: `text` is what Rasa would read (a button's payload)."""
+        kind = kind or message.kind
+        return Incoming(
+            conversation_id=message.conversation_id,
+            channel=self.channel,
+            kind=kind,
+            text=text if kind != MEDIA else (message.body or None),
+            message_ref=message.message_sid,
+            media_url=message.media_url,
+            media_content_type=message.media_content_type,
+            latitude=message.latitude,
+            longitude=message.longitude,
+        )
+
+    async def handed_off(self, incoming: Incoming, output: OutputChannel) -> bool:
+        """The one place where human handoff may take a message, before Rasa (True: the desk has it)."""
+        return await self.gate.intercept(incoming, output)
+
+    async def intent_of(self, text: str) -> str | None:
+        """The intent the running assistant reads in a text (None without a Rasa agent)."""
+        if self._agent is None:
+            return None
+        parsed = await self._agent.parse_message(text)
+        return (parsed.get("intent") or {}).get("name")
 
     async def hand_to_rasa(self, message: UserMessage) -> None:
         """Run Rasa's turn for one message."""

@@ -175,7 +175,7 @@ class OutboxSender:
         base_delay: float = 1.0,
         max_delay: float = 300.0,
         max_attempts: int = 10,
-        poll_interval: float = 5.0,
+        poll_interval: float = 1.0,
     ) -> None:
         """Configure the channel's rules, the backoff (base_delay * 2**attempts, capped) and how often to look for work."""
         self.db = db

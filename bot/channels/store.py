@@ -478,3 +478,15 @@ def outbox_messages(engine: Engine, *, conversation_id: str | None = None) -> li
         query = query.where(outbox.c.conversation_id == conversation_id)
     with engine.connect() as connection:
         return [_outbox_message(row) for row in connection.execute(query)]
+
+
+def outbox_states(engine: Engine, *, source_sids: list[str]) -> dict[str, list[tuple[str, str | None, str | None]]]:
+    """(status, delivery status, error) of each part queued for these sources, in order."""
+    if not source_sids:
+        return {}
+    query = sa.select(outbox).where(outbox.c.source_sid.in_(source_sids)).order_by(outbox.c.source_sid, outbox.c.position)
+    states: dict[str, list[tuple[str, str | None, str | None]]] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            states.setdefault(row.source_sid, []).append((row.status, row.delivery_status, row.error))
+    return states

@@ -35,12 +35,13 @@ from telegram.error import InvalidToken, RetryAfter
 
 from bot import i18n
 from bot.channels import store
-from bot.channels.base import HandoffHook, LanguageLookup, OnNewMessage, StoredChannel
+from bot.channels.base import REQUEST_HUMAN_PAYLOAD, LanguageLookup, OnNewMessage, StoredChannel, media_handoff
 from bot.channels.config import TelegramConfig, telegram_conversation_id
 from bot.channels.outbox import Outbox, OutboxOutput
 from bot.channels.sender import Button, OutboxSender, Pacing, utc_now
 from bot.channels.telegram_api import TelegramBotClient, retry_after_of
 from bot.channels.text import as_typed_text
+from bot.handoff.gate import HandoffGate
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,6 @@ TELEGRAM = "telegram"
 MAX_TEXT_CHARS = 4000  # Telegram's limit is 4,096; the margin covers characters it counts twice
 TEXT, LOCATION, MEDIA, BUTTON = "text", "location", "media", "button"
 HELP_POINT_PAYLOAD = "/find_help_point"
-REQUEST_HUMAN_PAYLOAD = "/request_human"
 # The declared commands and the intents they stand for (the intent contract: /work/shared/spec).
 COMMANDS = {
     "start": "/greet",
@@ -218,7 +218,7 @@ class TelegramInput(StoredChannel):
         clock: Callable[[], datetime] = utc_now,
         language_of: LanguageLookup | None = None,
         sender_options: dict[str, Any] | None = None,
-        handoff: HandoffHook | None = None,
+        gate: HandoffGate | None = None,
         setup_retry: float = 5.0,
     ) -> None:
         """Injectable collaborators default to DATABASE_URL, Telegram's Bot API and the tracker's language slot."""
@@ -228,7 +228,7 @@ class TelegramInput(StoredChannel):
             clock=clock,
             language_of=language_of,
             sender_options=sender_options,
-            handoff=handoff,
+            gate=gate,
         )
         self.config = config
         self.setup_retry = setup_retry
@@ -386,28 +386,29 @@ class TelegramInput(StoredChannel):
     # -- turns -------------------------------------------------------------------------------
 
     async def turn(self, message: store.Inbound) -> str:
-        """A press is answered and mapped; then handoff may take the message; media is answered; Rasa runs."""
+        """A press is answered and mapped; the desk may take the message; media goes to a person; the rest to Rasa."""
         output = TelegramOutput(self.outbox, message.conversation_id, message.message_sid)
         text: str | None
         metadata: dict[str, Any] | None = None
-        shown: str | None = None  # what the person sent, as staff would read it
         if message.kind == BUTTON:
             button = await self._press(message)
             if button is None:
                 return store.IGNORED
-            text, shown = button["payload"], button["title"]
+            text = button["payload"]
         elif message.kind == LOCATION:
             text = HELP_POINT_PAYLOAD
             metadata = {"location": {"latitude": message.latitude, "longitude": message.longitude}}
         else:
-            shown = message.body
-            text = read_text(shown) if shown and shown.strip() else None
-        if await self.handed_off(message, shown, output):
-            return store.PROCESSED
+            body = message.body or ""
+            text = read_text(body) if body.strip() else None
+        kind = TEXT if message.kind == BUTTON else message.kind
+        if await self.handed_off(self.incoming(message, text, kind=kind), output):
+            return store.PROCESSED  # the desk has the conversation: the bot stays silent
         if message.kind == MEDIA:
-            await self._reply_to_media(message, output)
+            # The assistant reads text only: a voice note, photo or document goes to a person (file id kept).
+            text, metadata = REQUEST_HUMAN_PAYLOAD, media_handoff(message)
         if not text:
-            return store.PROCESSED if message.kind == MEDIA else store.IGNORED
+            return store.IGNORED
         await self.hand_to_rasa(
             UserMessage(
                 text,
@@ -431,9 +432,3 @@ class TelegramInput(StoredChannel):
                 notice = i18n.text("button_expired", await self.language_of(message.conversation_id))
             await self.client.answer_callback(query_id, notice)
         return button
-
-    async def _reply_to_media(self, message: store.Inbound, output: TelegramOutput) -> None:
-        """Media is kept for staff (its file id); the person is told, in their language, that the assistant reads text."""
-        language = await self.language_of(message.conversation_id)
-        buttons = [{"title": i18n.text("talk_to_person_button", language), "payload": REQUEST_HUMAN_PAYLOAD}]
-        await output.send_text_with_buttons(message.conversation_id, i18n.text("media_not_supported", language), buttons)

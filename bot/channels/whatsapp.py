@@ -25,9 +25,8 @@ from sanic.response import HTTPResponse
 from sqlalchemy.engine import Engine
 from twilio.request_validator import RequestValidator
 
-from bot import i18n
 from bot.channels import store
-from bot.channels.base import LanguageLookup, OnNewMessage, StoredChannel
+from bot.channels.base import REQUEST_HUMAN_PAYLOAD, LanguageLookup, OnNewMessage, StoredChannel, media_handoff
 from bot.channels.config import WhatsAppConfig, conversation_id
 from bot.channels.outbox import Outbox as ChannelOutbox
 from bot.channels.outbox import OutboxOutput
@@ -38,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 HELP_POINT_PAYLOAD = "/find_help_point"
-REQUEST_HUMAN_PAYLOAD = "/request_human"
 TEXT, LOCATION, MEDIA = "text", "location", "media"
 
 
@@ -209,15 +207,17 @@ class WhatsAppInput(StoredChannel):
     # -- turns -----------------------------------------------------------------------------
 
     async def turn(self, message: store.Inbound) -> str:
-        """Media gets its reply; an opt-out keyword is no turn; everything else goes to Rasa."""
+        """An opt-out keyword is no turn; the desk may take the message; media goes to a person; the rest to Rasa."""
         output = WhatsAppOutput(self.outbox, message.conversation_id, message.message_sid)
-        if message.kind == MEDIA:
-            await self._reply_to_media(message, output)
-            if not (message.body or "").strip():
-                return store.PROCESSED
         if message.kind == TEXT and is_opt_out(message.body):
             return store.IGNORED
         text, metadata = await self._user_text(message)
+        if await self.handed_off(self.incoming(message, text), output):
+            return store.PROCESSED  # the desk has the conversation: the bot stays silent
+        if message.kind == MEDIA:
+            # The assistant reads text only: a voice note or image goes to a person (reference kept).
+            text = REQUEST_HUMAN_PAYLOAD
+            metadata = media_handoff(message)
         if not text:
             return store.IGNORED
         await self.hand_to_rasa(
@@ -243,8 +243,3 @@ class WhatsAppInput(StoredChannel):
             return payload, None
         return as_typed_text(body), None
 
-    async def _reply_to_media(self, message: store.Inbound, output: WhatsAppOutput) -> None:
-        """Media is kept for staff; the person is told, in their language, that the assistant reads text."""
-        language = await self.language_of(message.conversation_id)
-        buttons = [{"title": i18n.text("talk_to_person_button", language), "payload": REQUEST_HUMAN_PAYLOAD}]
-        await output.send_text_with_buttons(message.conversation_id, i18n.text("media_not_supported", language), buttons)

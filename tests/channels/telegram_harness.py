@@ -11,11 +11,11 @@ import httpx
 from sanic import Sanic
 from sqlalchemy.engine import Engine
 
-from bot.channels.base import HandoffHook
 from bot.channels.config import TelegramConfig, telegram_conversation_id
 from bot.channels.sender import Pacing
 from bot.channels.telegram import TelegramInput
 from bot.channels.telegram_api import TelegramBotClient
+from bot.handoff.gate import HandoffGate
 from tests.channels.conftest import KEY, Clock, StubBot, _language_of
 from tests.channels.fake_telegram import FakeTelegram
 
@@ -69,7 +69,7 @@ async def start_telegram(
     *,
     polling: bool = False,
     pacing: Pacing | None = None,
-    handoff: HandoffHook | None = None,
+    gate: HandoffGate | None = None,
     agent: Any = None,
 ) -> TelegramHarness:
     """Serve a fresh channel instance (a fresh process, as far as the channel knows).
@@ -92,7 +92,7 @@ async def start_telegram(
             "poll_interval": 0.05,
             "pacing": pacing or Pacing(per_conversation=0.0, per_second=None),
         },
-        handoff=handoff,
+        gate=gate,
         setup_retry=0.1,
     )
     app = Sanic(f"tg_{uuid.uuid4().hex[:8]}")

@@ -140,40 +140,31 @@ async def test_a_shared_location_asks_for_the_nearest_help_point(tg: TelegramHar
     assert message.metadata == {"location": {"latitude": 32.5149, "longitude": -117.0382}}
 
 
-@pytest.mark.parametrize("language", ["es", "en", "fr", "ht", "pt"])
-async def test_a_voice_note_gets_a_reply_in_the_persons_language_and_is_kept_for_staff(
-    tg: TelegramHarness, language: str
-) -> None:
-    LANGUAGES[tg.cid(CHAT)] = language
+async def test_a_voice_note_goes_to_a_person_and_its_file_id_is_kept_for_staff(tg: TelegramHarness) -> None:
     update = voice_update(CHAT, file_id="AwACAgEAAxkBVoiceNote1")
-    try:
-        await _turn(tg, update)
-    finally:
-        LANGUAGES.clear()
-    [reply] = tg.api.to(CHAT)
-    assert reply.text == i18n.text("media_not_supported", language)
-    assert reply.titles() == [i18n.text("talk_to_person_button", language)]
-    assert tg.bot.received == []  # nothing for Rasa to read
+    await tg.post(update)
+    await eventually(lambda: tg.bot.received)
+    message = tg.bot.received[0]
+    assert message.text == "/request_human"  # the assistant reads text: escalate to the desk
+    media = {"url": "AwACAgEAAxkBVoiceNote1", "content_type": "audio/ogg", "caption": ""}
+    assert message.metadata == {"handoff_reason": "media", "media": media}
     sid = f"tg:{tg.api.bot_id}:{update['update_id']}"
     assert store.media_of(tg.engine, message_sid=sid) == ("AwACAgEAAxkBVoiceNote1", "audio/ogg")
-    await _turn(tg, callback_update(CHAT, reply.data()[0]))
-    assert tg.bot.texts() == ["/request_human"]
 
 
-async def test_a_document_gets_the_media_reply(tg: TelegramHarness) -> None:
+async def test_a_document_goes_to_a_person(tg: TelegramHarness) -> None:
     update = document_update(CHAT)
-    await _turn(tg, update)
-    assert tg.api.texts_to(CHAT) == [i18n.text("media_not_supported", None)]
-    sid = f"tg:{tg.api.bot_id}:{update['update_id']}"
-    assert store.media_of(tg.engine, message_sid=sid) == ("doc-id", "application/pdf")
+    await tg.post(update)
+    await eventually(lambda: tg.bot.received)
+    assert tg.bot.texts() == ["/request_human"]
+    assert tg.bot.received[0].metadata["media"] == {"url": "doc-id", "content_type": "application/pdf", "caption": ""}
 
 
-async def test_a_photo_with_a_caption_gets_the_media_reply_and_the_caption_is_read(tg: TelegramHarness) -> None:
-    update = photo_update(CHAT, caption="mi pasaporte")
-    await _turn(tg, update, sent=2)
-    assert tg.bot.texts() == ["mi pasaporte"]
-    sid = f"tg:{tg.api.bot_id}:{update['update_id']}"
-    assert store.media_of(tg.engine, message_sid=sid) == ("large-id", "image/jpeg")
+async def test_a_photo_with_a_caption_goes_to_a_person_with_its_caption(tg: TelegramHarness) -> None:
+    await tg.post(photo_update(CHAT, caption="mi pasaporte"))
+    await eventually(lambda: tg.bot.received)
+    assert tg.bot.texts() == ["/request_human"]  # the largest size is the one kept
+    assert tg.bot.received[0].metadata["media"] == {"url": "large-id", "content_type": "image/jpeg", "caption": "mi pasaporte"}
 
 
 async def test_a_long_reply_is_split_below_4096_characters_with_the_keyboard_on_the_last_part(tg: TelegramHarness) -> None:

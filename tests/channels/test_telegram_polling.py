@@ -1,16 +1,14 @@
-"""Telegram long-polling mode (no public URL), and the handoff hook every turn passes through."""
+"""Telegram long-polling mode (no public URL): deleteWebhook, offsets, restarts."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-from rasa.core.channels.channel import OutputChannel
 from sqlalchemy.engine import Engine
 
 from bot.channels import store
 from tests.channels.conftest import Clock, StubBot, eventually
-from tests.channels.fake_telegram import FakeTelegram, callback_update, text_update, voice_update
+from tests.channels.fake_telegram import FakeTelegram, text_update
 from tests.channels.telegram_harness import SECRET, start_telegram, stop_telegram
 
 CHAT = 5730000001
@@ -79,36 +77,5 @@ async def test_the_webhook_refuses_posts_in_polling_mode_without_the_secret(
     try:
         assert (await harness.post(text_update(CHAT, "hola"), secret=False)).status_code == 403
         assert (await harness.post(text_update(CHAT, "hola"), secret=SECRET)).status_code == 200
-    finally:
-        await stop_telegram(harness)
-
-
-async def test_handoff_takes_messages_before_the_media_reply_and_before_rasa(
-    engine: Engine, telegram_api: FakeTelegram, clock: Clock
-) -> None:
-    taken: list[tuple[str, str | None]] = []
-
-    async def handoff(message: store.Inbound, shown: str | None, output: OutputChannel) -> bool:
-        if message.conversation_id != harness.cid(CHAT):
-            return False
-        taken.append((message.kind, shown))
-        return True
-
-    bot = StubBot(replies={"hola": [{"text": "Menú", "buttons": [{"title": "Asilo", "payload": "/ask_asylum"}]}]})
-    harness: Any = await start_telegram(engine, telegram_api, clock, bot, handoff=handoff)
-    try:
-        await harness.post(text_update(CHAT + 1, "hola"))  # not with staff: Rasa answers with a keyboard
-        await eventually(lambda: telegram_api.sent)
-        data = telegram_api.sent[0].data()[0]
-        await harness.post(text_update(CHAT, "necesito ayuda"))
-        await harness.post(text_update(CHAT, "/human"))
-        await harness.post(voice_update(CHAT))
-        await eventually(lambda: len(taken) == 3)
-        await harness.post(callback_update(CHAT + 1, data, query_id="q-free"))
-        await eventually(lambda: len(harness.bot.received) == 2)
-        await asyncio.sleep(0.2)
-        assert sorted(taken) == sorted([("text", "necesito ayuda"), ("text", "/human"), ("media", None)])
-        assert harness.bot.texts() == ["hola", "/ask_asylum"]
-        assert len(telegram_api.to(CHAT)) == 0  # no media reply, no Rasa reply while staff has the chat
     finally:
         await stop_telegram(harness)
