@@ -13,9 +13,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import Engine
 
 from bot import i18n
+from bot.channels.store import channel_engine
+from bot.handoff import store as handoff_store
 from tests.channels.conftest import Clock, eventually
 from tests.channels.fake_telegram import FakeTelegram, callback_update, text_update, voice_update
 from tests.channels.telegram_harness import TelegramHarness, start_telegram, stop_telegram
@@ -55,7 +56,10 @@ class RasaAgent:
 
 
 @pytest.fixture
-async def live(engine: Engine, telegram_api: FakeTelegram, clock: Clock, agent: Any) -> AsyncIterator[TelegramHarness]:
+async def live(seeded_database_url: str, telegram_api: FakeTelegram, clock: Clock, agent: Any) -> AsyncIterator[TelegramHarness]:
+    # One database for the channel and the action server, as in production (DATABASE_URL): the
+    # ticket action_handoff opens is the one the channel's handoff gate sees.
+    engine = channel_engine(seeded_database_url)
     running = await start_telegram(engine, telegram_api, clock, RasaAgent(agent), agent=agent)  # type: ignore[arg-type]
     yield running
     await stop_telegram(running)
@@ -92,6 +96,19 @@ async def test_a_conversation_in_each_language(live: TelegramHarness, language: 
     [changed] = await _say(live, chat, callback_update(chat, menu.data()[index]), 1)
     assert changed.text == response("utter_language_changed", target)
 
-    [media] = await _say(live, chat, voice_update(chat), 1)  # the language now comes from the tracker
-    assert media.text == i18n.text("media_not_supported", target)
-    assert media.titles() == [i18n.text("talk_to_person_button", target)]
+    # A voice note goes to a person: the real action_handoff opens a ticket and answers in the new language.
+    passed, queued = await _say(live, chat, voice_update(chat, file_id=f"voice-{language}"), 2)
+    assert passed.text == i18n.text("media_passed_to_desk", target)
+    ticket = handoff_store.open_ticket_for(live.engine, conversation_id=live.cid(chat))
+    assert ticket is not None and ticket.channel == "telegram" and ticket.language == target
+    position = handoff_store.queue_position(live.engine, ticket_id=ticket.id)  # other tests' tickets may wait too
+    assert queued.text.startswith(i18n.text("handoff_queued", target, position=position))
+    assert queued.titles() == [i18n.text("handoff_cancel_button", target)]
+
+    # While the desk has the chat, the bot is silent and the message reaches the transcript.
+    assert (await live.post(text_update(chat, GREETINGS[language]))).status_code == 200
+    await live.channel.drain()
+    await asyncio.sleep(0.5)
+    assert live.api.to(chat)[-1].text == queued.text
+    bodies = [m.body for m in handoff_store.ticket_messages(live.engine, ticket_id=ticket.id)]
+    assert GREETINGS[language] in bodies
