@@ -273,10 +273,10 @@ class TelegramInput(StoredChannel):
 
     async def on_stop(self) -> None:
         """Stop polling and set-up."""
-        for task in self._background:
+        tasks, self._background = self._background, []
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
-        self._background = []
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _retrying(self, what: str, call: Callable[[], Any]) -> bool:
         """Call until it succeeds (a Bot API outage at start must not stop the channel); False for a bad token."""
@@ -294,8 +294,8 @@ class TelegramInput(StoredChannel):
                 await asyncio.sleep(self.setup_retry)
 
     async def _setup(self) -> None:
-        if not await self._retrying("command menu", self.client.set_commands):
-            return
+        # The command menu is a convenience: it never holds up receiving messages.
+        self._background.append(asyncio.create_task(self._retrying("command menu", self.client.set_commands)))
         if self.config.polling:
             if await self._retrying("deleteWebhook", self.client.delete_webhook):
                 await self.poll()
@@ -322,10 +322,18 @@ class TelegramInput(StoredChannel):
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60.0)
                 continue
-            delay = self.setup_retry
-            if updates:
+            if not updates:
+                delay = self.setup_retry
+                continue
+            try:
                 await asyncio.gather(*(self.accept(update) for update in updates))
-                offset = max(update.update_id for update in updates) + 1
+            except Exception as err:  # not stored: the offset stays, Telegram gives the batch again
+                logger.error("telegram polling: updates not stored (%s); asking again", type(err).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+                continue
+            delay = self.setup_retry
+            offset = max(update.update_id for update in updates) + 1
 
     # -- HTTP --------------------------------------------------------------------------------
 
@@ -365,7 +373,11 @@ class TelegramInput(StoredChannel):
             logger.warning("telegram webhook: unreadable update (%s)", type(err).__name__)
             return response.text("bad request", status=400)
         if update is not None:
-            await self.accept(update)
+            try:
+                await self.accept(update)
+            except Exception as err:  # not stored, so not acknowledged: Telegram delivers it again later
+                logger.error("telegram webhook: update not stored (%s)", type(err).__name__)
+                return response.text("unavailable", status=503)
         return response.text("ok")
 
     async def accept(self, update: Update) -> bool:

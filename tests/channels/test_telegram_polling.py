@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from bot.channels import store
@@ -77,5 +78,32 @@ async def test_the_webhook_refuses_posts_in_polling_mode_without_the_secret(
     try:
         assert (await harness.post(text_update(CHAT, "hola"), secret=False)).status_code == 403
         assert (await harness.post(text_update(CHAT, "hola"), secret=SECRET)).status_code == 200
+    finally:
+        await stop_telegram(harness)
+
+
+async def test_a_batch_the_store_could_not_take_is_asked_for_again_not_confirmed(
+    engine: Engine, telegram_api: FakeTelegram, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = store.record_inbound_many
+    failures = [RuntimeError("database is locked")]
+
+    def flaky(engine: Engine, *, items: list[store.NewInbound]) -> list[bool]:
+        if failures:
+            raise failures.pop()
+        return real(engine, items=items)
+
+    monkeypatch.setattr(store, "record_inbound_many", flaky)
+    update = text_update(CHAT, "hola")
+    telegram_api.push(update)
+    harness = await start_telegram(engine, telegram_api, clock, StubBot(), polling=True)
+    try:
+        await eventually(lambda: telegram_api.sent)
+        await asyncio.sleep(0.3)
+        assert telegram_api.texts_to(CHAT) == ["echo: hola"]
+        assert failures == []  # the first attempt failed
+        confirmed = [offset for offset in telegram_api.offsets if offset is not None]
+        assert confirmed and confirmed[0] == update["update_id"] + 1  # confirmed only once stored
+        assert telegram_api.offsets[:2] == [None, None]  # asked again from the same place
     finally:
         await stop_telegram(harness)

@@ -155,3 +155,23 @@ async def test_updates_the_channel_does_not_read_are_acknowledged(tg: TelegramHa
     response = await tg.post(blocked)
     assert response.status_code == 200  # a 500 here makes Telegram retry it forever
     assert store.count_inbound(tg.engine) == 0
+
+
+async def test_an_update_the_store_cannot_take_is_not_acknowledged(
+    tg: TelegramHarness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    real = store.record_inbound_many
+
+    def down(engine: object, *, items: list[store.NewInbound]) -> list[bool]:
+        raise RuntimeError("disk I/O error")
+
+    update = text_update(CHAT, "hola")
+    monkeypatch.setattr(store, "record_inbound_many", down)
+    refused = await tg.post(update)
+    assert refused.status_code == 503  # Telegram keeps it and delivers it again
+    monkeypatch.setattr(store, "record_inbound_many", real)
+    again = await tg.post(update)
+    assert again.status_code == 200
+    await eventually(lambda: tg.api.sent)
+    assert tg.api.texts_to(CHAT) == ["echo: hola"]
+    assert "hola" not in caplog.text
