@@ -368,8 +368,11 @@ class TelegramInput(StoredChannel):
             return response.text("forbidden", status=403)
         await self.start()
         try:
-            update = self.client.parse(json.loads(body))
-        except (ValueError, TypeError, KeyError) as err:
+            data = json.loads(body)
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+            update = self.client.parse(data)
+        except (ValueError, TypeError, KeyError, AttributeError) as err:
             logger.warning("telegram webhook: unreadable update (%s)", type(err).__name__)
             return response.text("bad request", status=400)
         if update is not None:

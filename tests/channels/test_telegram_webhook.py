@@ -133,9 +133,10 @@ async def test_chat_ids_names_and_texts_stay_out_of_logs(tg: TelegramHarness, ca
     assert str(CHAT) not in stored.conversation_id
 
 
-async def test_an_unreadable_body_with_the_secret_is_refused_and_stores_nothing(tg: TelegramHarness) -> None:
+@pytest.mark.parametrize("body", [b"{not json", b'"a string"', b"[1, 2]", b'{"update_id": "x", "message": 5}'])
+async def test_an_unreadable_body_with_the_secret_is_refused_and_stores_nothing(tg: TelegramHarness, body: bytes) -> None:
     response = await tg.http.post(
-        f"{tg.url}/webhooks/telegram/webhook", content=b"{not json", headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        f"{tg.url}/webhooks/telegram/webhook", content=body, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
     )
     assert response.status_code == 400
     assert store.count_inbound(tg.engine) == 0
