@@ -398,22 +398,24 @@ def _outbox_message(row: Any) -> OutboxMessage:
 
 
 def due_messages(engine: Engine, *, now: datetime, limit: int = 100, channel: str = WHATSAPP) -> list[OutboxMessage]:
-    """The next pending message of each conversation of a channel, when due (keeps each conversation in order)."""
+    """The next pending message of each conversation of a channel, when due (keeps each conversation in order).
+
+    The first unsent message of each conversation is found by the database (one grouped scan of the
+    unsent rows), so a long backlog (Telegram's pacing builds one) costs little on every round.
+    """
+    first = (
+        sa.select(sa.func.min(outbox.c.id))
+        .where(outbox.c.channel == channel, outbox.c.status.in_([PENDING, SENDING]))
+        .group_by(outbox.c.conversation_id)
+    )
+    query = (
+        sa.select(outbox)
+        .where(outbox.c.id.in_(first), outbox.c.status == PENDING, outbox.c.next_attempt_at <= now)
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
     with engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(outbox).where(outbox.c.channel == channel, outbox.c.status.in_([PENDING, SENDING])).order_by(outbox.c.id)
-        )
-        seen: set[str] = set()
-        due: list[OutboxMessage] = []
-        for row in rows:
-            if row.conversation_id in seen:
-                continue
-            seen.add(row.conversation_id)
-            if row.status == PENDING and row.next_attempt_at <= now:
-                due.append(_outbox_message(row))
-                if len(due) >= limit:
-                    break
-    return due
+        return [_outbox_message(row) for row in connection.execute(query)]
 
 
 def next_due_at(engine: Engine, *, channel: str = WHATSAPP) -> datetime | None:
