@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from bot.channels import store
 from tests.channels.conftest import Clock, StubBot, eventually
-from tests.channels.fake_telegram import FakeTelegram, text_update
-from tests.channels.telegram_harness import SECRET, start_telegram, stop_telegram
+from tests.channels.fake_telegram import FakeTelegram, callback_update, location_update, text_update, voice_update
+from tests.channels.telegram_harness import SECRET, TOKEN, start_telegram, stop_telegram
 
 CHAT = 5730000001
 
@@ -107,3 +108,29 @@ async def test_a_batch_the_store_could_not_take_is_asked_for_again_not_confirmed
         assert telegram_api.offsets[:2] == [None, None]  # asked again from the same place
     finally:
         await stop_telegram(harness)
+
+
+async def test_polling_presses_media_and_locations_leave_no_ids_or_texts_in_logs(
+    engine: Engine, telegram_api: FakeTelegram, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    bot = StubBot(replies={"hola": [{"text": "Menú secreto", "buttons": [{"title": "Asilo", "payload": "/ask_asylum"}]}]})
+    harness = await start_telegram(engine, telegram_api, clock, bot, polling=True)
+    try:
+        telegram_api.fail_next(429)
+        telegram_api.retry_after = 0
+        telegram_api.push(text_update(CHAT, "hola"))
+        await eventually(lambda: telegram_api.sent)
+        telegram_api.push(callback_update(CHAT, telegram_api.sent[0].data()[0]))
+        telegram_api.push(callback_update(CHAT, "forged-data"))
+        telegram_api.push(voice_update(CHAT, file_id="secret-file-id"))
+        telegram_api.push(location_update(CHAT, 14.9071, -92.2639))
+        await eventually(lambda: len(bot.received) == 4)
+        await eventually(lambda: len(telegram_api.sent) == 4)
+        await eventually(lambda: len(telegram_api.answers) == 2)
+    finally:
+        await stop_telegram(harness)
+    assert caplog.records
+    for secret in (str(CHAT), "Rosa", "Pérez", "hola", "Menú secreto", "Asilo", "secret-file-id", "14.9071", "forged-data"):
+        assert secret not in caplog.text, secret
+    assert TOKEN.split(":")[1] not in caplog.text
