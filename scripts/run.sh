@@ -20,11 +20,17 @@ export RASA_AUTH_TOKEN
 
 model=$(scripts/train.sh full)
 
-# WhatsApp through Twilio: enabled when its settings are in the environment (bot/channels/config.py).
+# Messaging channels, enabled when their settings are in the environment (bot/channels/config.py):
+# WhatsApp through Twilio (TWILIO_ACCOUNT_SID ...), Telegram (TELEGRAM_BOT_TOKEN; webhook mode with
+# TELEGRAM_WEBHOOK_URL, long polling without it).
 credentials=credentials.yml
-if [ -n "${TWILIO_ACCOUNT_SID:-}" ]; then
+if [ -n "${TWILIO_ACCOUNT_SID:-}" ] || [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then
   credentials=var/credentials.yml
-  { cat credentials.yml; echo "bot.channels.whatsapp.WhatsAppInput:"; } > "$credentials"
+  {
+    cat credentials.yml
+    if [ -n "${TWILIO_ACCOUNT_SID:-}" ]; then echo "bot.channels.whatsapp.WhatsAppInput:"; fi
+    if [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then echo "bot.channels.telegram.TelegramInput:"; fi
+  } > "$credentials"
 fi
 
 pids=()

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from bot.channels.sender import utc_now
 
 T = TypeVar("T")
-CHANNELS_WITH_OUTBOX = ("whatsapp",)
+CHANNELS_WITH_OUTBOX = ("whatsapp", "telegram")
 
 
 class UnknownChannelError(ValueError):
@@ -45,4 +45,9 @@ def output_for(
 
         outbox = Outbox(ThreadRunner(engine), clock=clock, wake=lambda: None)  # type: ignore[arg-type]
         return WhatsAppOutput(outbox, conversation_id, source_ref)
+    if channel == "telegram":
+        from bot.channels.telegram import TelegramOutbox, TelegramOutput
+
+        telegram_outbox = TelegramOutbox(ThreadRunner(engine), clock=clock, wake=lambda: None)  # type: ignore[arg-type]
+        return TelegramOutput(telegram_outbox, conversation_id, source_ref)
     raise UnknownChannelError(f"cannot send to the {channel!r} channel from the console")
