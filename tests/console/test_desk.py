@@ -287,3 +287,20 @@ async def test_a_channel_the_console_cannot_reach_is_said_plainly(console: Serve
     assert response.status_code == 409 and "cannot receive messages from the console" in response.text
     assert handoff.get_ticket(console.engine, ticket_id=opened.id).state == handoff.WITH_STAFF
     assert store.audit_entries(console.engine, action="channel_unreachable")
+
+
+async def test_a_telegram_conversation_has_no_window_and_gets_the_reply_in_its_outbox(console: Served) -> None:
+    north = desk(console, "north", ["MX"])
+    console.add_staff("ana", desk_id=north)
+    created, _ = handoff.open_ticket(console.engine, conversation_id="tg-0123456789abcdef", channel="telegram", language="pt",
+                                     country="MX", reason="request_human", urgent=False, summary=[], desk_id=north,
+                                     now=datetime.utcnow())
+    browser = console.browser()
+    await browser.sign_in("ana")
+    await browser.get(f"/tickets/{created.id}")
+    assert (await browser.post(f"/tickets/{created.id}/take")).status_code == 302
+    page = await browser.get(f"/tickets/{created.id}")
+    assert "WhatsApp window" not in page.text and "24-hour window is closed" not in page.text
+    assert (await browser.post(f"/tickets/{created.id}/reply", {"quick": "quick_one_moment"})).status_code == 302
+    bodies = [m.body for m in channel_store.outbox_messages(console.engine, conversation_id=created.conversation_id)]
+    assert "Um momento, por favor: estou verificando o seu caso." in bodies
