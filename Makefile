@@ -15,7 +15,7 @@ setup:
 	@scripts/bootstrap.sh
 
 db: setup
-	@source scripts/env.sh && mkdir -p var && python -m bot.infodb migrate && python -m bot.infodb import \
+	@source scripts/env.sh && mkdir -p var && python -m bot.infodb migrate && python -m bot.infodb import --if-empty \
 		&& python -m bot.privacy purge
 
 train: setup

@@ -266,6 +266,11 @@ def topics(session: Session) -> list[str]:
     return list(session.scalars(sa.select(Topic.id).order_by(Topic.id)))
 
 
+def has_answers(session: Session) -> bool:
+    """Whether any answer is stored (the seed content was imported)."""
+    return session.scalar(sa.select(Answer.id).limit(1)) is not None
+
+
 def answer_countries(session: Session) -> list[str]:
     """Every country that has an answer (the regional marker included)."""
     return list(session.scalars(sa.select(Answer.country).distinct().order_by(Answer.country)))
