@@ -15,7 +15,7 @@ setup:
 	@scripts/bootstrap.sh
 
 db: setup
-	@source scripts/env.sh && mkdir -p var && python -m bot.infodb migrate && python -m bot.infodb import \
+	@source scripts/env.sh && mkdir -p var && python -m bot.infodb migrate && python -m bot.infodb import --if-empty \
 		&& python -m bot.privacy purge
 
 train: setup
@@ -38,7 +38,8 @@ lint: setup
 
 bench: setup
 	@source scripts/env.sh && python bench/language_detection.py && python bench/answer_latency.py \
-		&& python bench/import_answers.py && python bench/whatsapp_ack.py
+		&& python bench/import_answers.py && python bench/whatsapp_ack.py && python bench/telegram_ack.py \
+		&& python bench/handoff_burst.py && python bench/console_queue_latency.py
 
 clean:
 	rm -rf models results var .rasa

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.handoff import store as handoff_store
+from bot.infodb.session import default_engine
 from bot.privacy import DELETE_ACTION
+
+logger = logging.getLogger(__name__)
 
 
 class ActionDeleteMyData(Action):
@@ -17,7 +25,12 @@ class ActionDeleteMyData(Action):
     (``bot.tracker_store.PrivacySQLTrackerStore``) deletes every stored event of a conversation
     whose new events include this action, instead of saving them. The confirmation is uttered by
     the rule before this action, so the person sees it even though nothing of the turn is kept.
+    The person's handoff tickets, with their transcripts and staff notes, are deleted here.
     """
+
+    def __init__(self, engine: Engine | None = None) -> None:
+        """Use the given engine, or DATABASE_URL's (lazily)."""
+        self._engine = engine
 
     def name(self) -> str:
         """Return the action name."""
@@ -26,5 +39,13 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Nothing to do here: running is the signal."""
+        """Delete the handoff records; running is also the tracker store's signal."""
+        try:
+            removed = await asyncio.to_thread(
+                handoff_store.delete_conversation, self._engine or default_engine(), conversation_id=tracker.sender_id
+            )
+        except SQLAlchemyError as err:
+            logger.error("deleting handoff records failed (%s); the purge will remove them", type(err).__name__)
+        else:
+            logger.info("deleted %s handoff ticket(s) on request", removed)
         return []

@@ -30,6 +30,14 @@ def main(argv: list[str] | None = None) -> int:
         store = PrivacySQLTrackerStore()
         removed = store.purge_older_than(settings.retention_days)
         print(f"purge: removed {removed} conversation(s) idle for more than {settings.retention_days} days")
+        from datetime import datetime, timedelta
+
+        from bot.handoff import store as handoff_store
+        from bot.infodb.session import default_engine
+
+        cutoff = datetime.utcnow() - timedelta(days=settings.retention_days)
+        tickets = handoff_store.purge_closed_before(default_engine(), cutoff=cutoff)
+        print(f"purge: removed {tickets} handoff ticket(s) closed more than {settings.retention_days} days ago")
     return 0
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server (REST channel + HTTP API behind a token).
+# Start the action server, the Rasa server (REST channel + HTTP API behind a token) and the desk console.
 # Usage: scripts/run.sh [shell]. Ctrl-C stops everything this script started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,6 +7,9 @@ source scripts/env.sh
 mode=${1:-server}
 RASA_PORT=${RASA_PORT:-5005}
 ACTION_PORT=${ACTION_PORT:-5055}
+CONSOLE_PORT=${CONSOLE_PORT:-5006}
+export CONSOLE_PORT
+export RASA_URL=${RASA_URL:-http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook}
 export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
 mkdir -p var
 if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
@@ -17,11 +20,17 @@ export RASA_AUTH_TOKEN
 
 model=$(scripts/train.sh full)
 
-# WhatsApp through Twilio: enabled when its settings are in the environment (bot/channels/config.py).
+# Messaging channels, enabled when their settings are in the environment (bot/channels/config.py):
+# WhatsApp through Twilio (TWILIO_ACCOUNT_SID ...), Telegram (TELEGRAM_BOT_TOKEN; webhook mode with
+# TELEGRAM_WEBHOOK_URL, long polling without it).
 credentials=credentials.yml
-if [ -n "${TWILIO_ACCOUNT_SID:-}" ]; then
+if [ -n "${TWILIO_ACCOUNT_SID:-}" ] || [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then
   credentials=var/credentials.yml
-  { cat credentials.yml; echo "bot.channels.whatsapp.WhatsAppInput:"; } > "$credentials"
+  {
+    cat credentials.yml
+    if [ -n "${TWILIO_ACCOUNT_SID:-}" ]; then echo "bot.channels.whatsapp.WhatsAppInput:"; fi
+    if [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then echo "bot.channels.telegram.TelegramInput:"; fi
+  } > "$credentials"
 fi
 
 pids=()
@@ -54,6 +63,14 @@ for _ in $(seq 1 240); do
   sleep 0.5
 done
 
+python -m bot.console serve >var/console.log 2>&1 &
+pids+=($!)
+for _ in $(seq 1 60); do
+  curl -fs "http://127.0.0.1:$CONSOLE_PORT/signin" >/dev/null 2>&1 && break
+  kill -0 "${pids[2]}" 2>/dev/null || { echo "The desk console stopped; see var/console.log" >&2; tail -20 var/console.log >&2; exit 1; }
+  sleep 0.5
+done
+
 cat <<MSG
 
 Ventanilla is running.
@@ -61,7 +78,8 @@ Ventanilla is running.
                   -H 'Content-Type: application/json' -d '{"sender": "me", "message": "hola"}'
   HTTP API:     http://localhost:$RASA_PORT/status?token=\$(cat var/auth-token)
   Action server: http://localhost:$ACTION_PORT/health
-  Logs:         var/rasa.log, var/actions.log
+  Desk console: http://localhost:$CONSOLE_PORT/  (first admin: python -m bot.console create-admin --username NAME)
+  Logs:         var/rasa.log, var/actions.log, var/console.log
   Chat in a terminal instead: make shell.   Stop: Ctrl-C.
 MSG
 wait -n "${pids[@]}"

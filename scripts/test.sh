@@ -5,6 +5,12 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/services.sh
 mkdir -p var results
+# The console's end-to-end test drives Debian's Chromium (Playwright never downloads a browser).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== installing chromium for the browser tests"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >var/chromium-install.log 2>&1 \
+    || { tail -20 var/chromium-install.log >&2; exit 1; }
+fi
 
 echo "== rasa data validate (warnings are failures)"
 rasa data validate --fail-on-warnings --domain domain.yml --data nlu stories --config config.yml \

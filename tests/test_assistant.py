@@ -94,13 +94,13 @@ async def test_unsupported_language_gets_the_language_menu_in_the_conversation_l
     assert [b["title"] for b in replies[0]["buttons"]] == ["Español", "English", "Français", "Kreyòl", "Português"]
 
 
-async def test_second_failure_offers_a_person(agent: Any) -> None:
+async def test_handoff_on_a_channel_without_an_outbox_says_so(agent: Any) -> None:
     sender = new_sender()
     await say(agent, sender, "olá bom dia")
     first = await say(agent, sender, "/nlu_fallback")
     second = await say(agent, sender, "/nlu_fallback")
     assert texts(first) == [response("utter_ask_rephrase", "pt")]
-    assert texts(second) == [response("utter_offer_human", "pt")]
+    assert texts(second) == [i18n.text("handoff_unavailable_channel", "pt")]
 
 
 async def test_emergency_gets_the_countrys_emergency_numbers_first(agent: Any) -> None:

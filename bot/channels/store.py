@@ -2,7 +2,9 @@
 
 All SQL of the channels lives here. Functions are synchronous (call them through
 ``asyncio.to_thread`` from async code), take the engine and keyword-only arguments, and do one
-unit of work each. The tables are created by ``alembic/versions/0002_channel_messages.py``.
+unit of work each. The tables are created by ``alembic/versions/0002_channel_messages.py`` and
+``0003_channel_names.py``; every row names its channel (whatsapp, telegram), and each channel's
+recovery and sender only touch their own rows.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ inbound = sa.Table(
     sa.Column("claimed_by", sa.String(40)),
     sa.Column("claimed_at", sa.DateTime),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_channel_inbound_channel_status", "channel", "status"),
 )
 
 conversations = sa.Table(
@@ -74,12 +77,18 @@ outbox = sa.Table(
     sa.Column("claimed_by", sa.String(40)),
     sa.Column("claimed_at", sa.DateTime),
     sa.UniqueConstraint("source_sid", "position", name="uq_channel_outbox_source_position"),
+    sa.Index("ix_channel_outbox_channel_status", "channel", "status"),
 )
 
 # Inbound states: received -> processing -> processed | failed (or ignored: an opt-out keyword).
 RECEIVED, PROCESSING, PROCESSED, FAILED, IGNORED = "received", "processing", "processed", "failed", "ignored"
-# Outbox states: pending -> sending -> sent | failed; never sent: outside_window, opted_out.
+# Outbox states: pending -> sending -> sent | failed; never sent: outside_window, opted_out, unreachable.
 PENDING, SENDING, SENT, OUTSIDE_WINDOW, OPTED_OUT = "pending", "sending", "sent", "outside_window", "opted_out"
+UNREACHABLE = "unreachable"  # no address to send to (the person never wrote on this channel)
+WHATSAPP = "whatsapp"
+# How a channel updates a conversation's button map: (the map now, this message's buttons, the
+# outbox id of the part that carries them) -> the new map.
+ButtonMap = Callable[[list[dict[str, str]], list[dict[str, str]], int | None], list[dict[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,7 @@ class Conversation:
     last_inbound_at: datetime
     opted_out: bool
     last_buttons: list[dict[str, str]]
+    channel: str = WHATSAPP
 
 
 @dataclass(frozen=True)
@@ -166,6 +176,7 @@ class NewInbound:
     address: str
     opted_out: bool
     now: datetime
+    channel: str = WHATSAPP
 
 
 @lru_cache(maxsize=4)
@@ -185,17 +196,17 @@ def _acknowledgement_statements(dialect: str) -> tuple[Any, Any]:
 # PostgreSQL: a whole batch in one round trip and one fixed statement (arrays unnested), so
 # neither the compile nor the round trips grow with the batch.
 _PG_NEW_MESSAGES = sa.text(
-    "INSERT INTO channel_inbound (message_sid, conversation_id, kind, body, latitude, longitude, media_url,"
+    "INSERT INTO channel_inbound (message_sid, channel, conversation_id, kind, body, latitude, longitude, media_url,"
     " media_content_type, status, received_at)"
-    " SELECT * FROM unnest(CAST(:message_sid AS varchar[]), CAST(:conversation_id AS varchar[]),"
+    " SELECT * FROM unnest(CAST(:message_sid AS varchar[]), CAST(:channel AS varchar[]), CAST(:conversation_id AS varchar[]),"
     " CAST(:kind AS varchar[]), CAST(:body AS text[]), CAST(:latitude AS float8[]), CAST(:longitude AS float8[]),"
     " CAST(:media_url AS text[]), CAST(:media_content_type AS varchar[]), CAST(:status AS varchar[]),"
     " CAST(:received_at AS timestamp[]))"
     " ON CONFLICT (message_sid) DO NOTHING RETURNING message_sid"
 )
 _PG_CONVERSATIONS = sa.text(
-    "INSERT INTO channel_conversations (conversation_id, address, last_inbound_at, opted_out)"
-    " SELECT * FROM unnest(CAST(:conversation_id AS varchar[]), CAST(:address AS varchar[]),"
+    "INSERT INTO channel_conversations (conversation_id, channel, address, last_inbound_at, opted_out)"
+    " SELECT * FROM unnest(CAST(:conversation_id AS varchar[]), CAST(:channel AS varchar[]), CAST(:address AS varchar[]),"
     " CAST(:last_inbound_at AS timestamp[]), CAST(:opted_out AS boolean[]))"
     " ON CONFLICT (conversation_id) DO UPDATE SET address = excluded.address,"
     " last_inbound_at = excluded.last_inbound_at, opted_out = excluded.opted_out"
@@ -210,6 +221,7 @@ def _inbound_row(item: NewInbound) -> dict[str, Any]:
     message = item.message
     return {
         "message_sid": message.message_sid,
+        "channel": item.channel,
         "conversation_id": message.conversation_id,
         "kind": message.kind,
         "body": message.body,
@@ -250,7 +262,13 @@ def record_inbound_many(engine: Engine, *, items: list[NewInbound]) -> list[bool
         # One row per conversation (the last of its new messages: its opt-out state wins), in id order.
         latest = {items[i].message.conversation_id: items[i] for i in range(len(items)) if created[i]}
         refreshed = [
-            {"conversation_id": cid, "address": item.address, "last_inbound_at": item.now, "opted_out": item.opted_out}
+            {
+                "conversation_id": cid,
+                "channel": item.channel,
+                "address": item.address,
+                "last_inbound_at": item.now,
+                "opted_out": item.opted_out,
+            }
             for cid, item in sorted(latest.items())
         ]
         if refreshed:
@@ -258,26 +276,35 @@ def record_inbound_many(engine: Engine, *, items: list[NewInbound]) -> list[bool
     return [created[i] for i in range(len(items))]
 
 
-def record_inbound(engine: Engine, *, message: Inbound, address: str, opted_out: bool, now: datetime) -> bool:
+def record_inbound(
+    engine: Engine, *, message: Inbound, address: str, opted_out: bool, now: datetime, channel: str = WHATSAPP
+) -> bool:
     """Store one new inbound message and refresh its conversation; False when the MessageSid is known."""
-    return record_inbound_many(engine, items=[NewInbound(message=message, address=address, opted_out=opted_out, now=now)])[0]
+    item = NewInbound(message=message, address=address, opted_out=opted_out, now=now, channel=channel)
+    return record_inbound_many(engine, items=[item])[0]
 
 
-def reset_interrupted(engine: Engine) -> None:
-    """Make work that a stopped process left half-done pending again (call once at start).
+def reset_interrupted(engine: Engine, *, channel: str = WHATSAPP) -> None:
+    """Make work that a stopped process of this channel left half-done pending again (call once at start).
 
     Only safe when one process uses the database: it also takes the work in progress of a
     running instance. Shared databases use ``recover_claims`` and ``release_claims``.
     """
     with engine.begin() as connection:
-        connection.execute(inbound.update().where(inbound.c.status == PROCESSING).values(status=RECEIVED))
-        connection.execute(outbox.update().where(outbox.c.status == SENDING).values(status=PENDING))
+        connection.execute(
+            inbound.update().where(inbound.c.channel == channel, inbound.c.status == PROCESSING).values(status=RECEIVED)
+        )
+        connection.execute(outbox.update().where(outbox.c.channel == channel, outbox.c.status == SENDING).values(status=PENDING))
 
 
-def unprocessed(engine: Engine) -> list[str]:
-    """MessageSids stored but not processed yet, oldest first."""
+def unprocessed(engine: Engine, *, channel: str = WHATSAPP) -> list[str]:
+    """MessageSids of this channel stored but not processed yet, oldest first."""
     with engine.connect() as connection:
-        query = sa.select(inbound.c.message_sid).where(inbound.c.status == RECEIVED).order_by(inbound.c.id)
+        query = (
+            sa.select(inbound.c.message_sid)
+            .where(inbound.c.channel == channel, inbound.c.status == RECEIVED)
+            .order_by(inbound.c.id)
+        )
         return list(connection.scalars(query))
 
 
@@ -365,6 +392,7 @@ def _conversation(row: Any) -> Conversation:
         last_inbound_at=row.last_inbound_at,
         opted_out=bool(row.opted_out),
         last_buttons=list(row.last_buttons or []),
+        channel=row.channel,
     )
 
 
@@ -386,20 +414,26 @@ def queue_reply(
     buttons: list[dict[str, str]],
     status_for: Callable[[Conversation | None], str],
     now: datetime,
+    channel: str = WHATSAPP,
+    button_map: ButtonMap | None = None,
 ) -> str:
     """Queue the parts of one bot message and remember its buttons, in one transaction.
 
     `status_for` decides from the conversation whether the message may be sent (pending) or not
     (opted_out, outside_window). A part already queued for (source_sid, position) is kept as it
-    is, so a turn run again after a restart does not queue its replies twice. Returns the status.
+    is, so a turn run again after a restart does not queue its replies twice. The conversation's
+    button map becomes `buttons` (the last message's buttons), or what `button_map` makes of it
+    (told the outbox id of the last part, which carries the buttons). Returns the status.
     """
     with engine.begin() as connection:
         row = connection.execute(sa.select(conversations).where(conversations.c.conversation_id == conversation_id)).first()
         status = status_for(_conversation(row) if row is not None else None)
         insert = _insert(connection)
+        last_id: int | None = None
         for offset, part in enumerate(parts):
             values = {
                 "conversation_id": conversation_id,
+                "channel": channel,
                 "source_sid": source_sid,
                 "position": position + offset,
                 "body": part,
@@ -408,10 +442,19 @@ def queue_reply(
                 "next_attempt_at": now,
                 "created_at": now,
             }
-            connection.execute(insert(outbox).values(**values).on_conflict_do_nothing(index_elements=["source_sid", "position"]))
+            result = connection.execute(
+                insert(outbox).values(**values).on_conflict_do_nothing(index_elements=["source_sid", "position"])
+            )
+            if result.rowcount == 1 and result.inserted_primary_key:
+                last_id = int(result.inserted_primary_key[0])
+            elif source_sid is not None:  # queued before a restart: the same row
+                last_id = connection.scalar(
+                    sa.select(outbox.c.id).where(outbox.c.source_sid == source_sid, outbox.c.position == position + offset)
+                )
         if row is not None:
+            new_map = buttons if button_map is None else button_map(list(row.last_buttons or []), buttons, last_id)
             connection.execute(
-                conversations.update().where(conversations.c.conversation_id == conversation_id).values(last_buttons=buttons)
+                conversations.update().where(conversations.c.conversation_id == conversation_id).values(last_buttons=new_map)
             )
     return status
 
@@ -431,32 +474,36 @@ def _outbox_message(row: Any) -> OutboxMessage:
     )
 
 
-def due_messages(engine: Engine, *, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-    """The next pending message of each conversation, when it is due (keeps each conversation in order)."""
+def due_messages(engine: Engine, *, now: datetime, limit: int = 100, channel: str = WHATSAPP) -> list[OutboxMessage]:
+    """The next pending message of each conversation of a channel, when due (keeps each conversation in order).
+
+    The first unsent message of each conversation is found by the database (one grouped scan of the
+    unsent rows), so a long backlog (Telegram's pacing builds one) costs little on every round.
+    """
+    first = (
+        sa.select(sa.func.min(outbox.c.id))
+        .where(outbox.c.channel == channel, outbox.c.status.in_([PENDING, SENDING]))
+        .group_by(outbox.c.conversation_id)
+    )
+    query = (
+        sa.select(outbox)
+        .where(outbox.c.id.in_(first), outbox.c.status == PENDING, outbox.c.next_attempt_at <= now)
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
     with engine.connect() as connection:
-        rows = connection.execute(sa.select(outbox).where(outbox.c.status.in_([PENDING, SENDING])).order_by(outbox.c.id))
-        seen: set[str] = set()
-        due: list[OutboxMessage] = []
-        for row in rows:
-            if row.conversation_id in seen:
-                continue
-            seen.add(row.conversation_id)
-            if row.status == PENDING and row.next_attempt_at <= now:
-                due.append(_outbox_message(row))
-                if len(due) >= limit:
-                    break
-    return due
+        return [_outbox_message(row) for row in connection.execute(query)]
 
 
-def next_due_at(engine: Engine) -> datetime | None:
-    """When the earliest pending message at the head of its conversation becomes due.
+def next_due_at(engine: Engine, *, channel: str = WHATSAPP) -> datetime | None:
+    """When the earliest pending message of a channel at the head of its conversation becomes due.
 
     A message queued behind one that waits for a retry is not due before it: counting it made
     the sender poll without pause during an API outage.
     """
     heads = (
         sa.select(sa.func.min(outbox.c.id))
-        .where(outbox.c.status.in_([PENDING, SENDING]))
+        .where(outbox.c.channel == channel, outbox.c.status.in_([PENDING, SENDING]))
         .group_by(outbox.c.conversation_id)
         .scalar_subquery()
     )
@@ -573,3 +620,15 @@ def outbox_messages(engine: Engine, *, conversation_id: str | None = None) -> li
         query = query.where(outbox.c.conversation_id == conversation_id)
     with engine.connect() as connection:
         return [_outbox_message(row) for row in connection.execute(query)]
+
+
+def outbox_states(engine: Engine, *, source_sids: list[str]) -> dict[str, list[tuple[str, str | None, str | None]]]:
+    """(status, delivery status, error) of each part queued for these sources, in order."""
+    if not source_sids:
+        return {}
+    query = sa.select(outbox).where(outbox.c.source_sid.in_(source_sids)).order_by(outbox.c.source_sid, outbox.c.position)
+    states: dict[str, list[tuple[str, str | None, str | None]]] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            states.setdefault(row.source_sid, []).append((row.status, row.delivery_status, row.error))
+    return states

@@ -12,45 +12,33 @@ the environment, see ``WhatsAppConfig.from_env``).
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import uuid
-from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.shared.core.events import UserUttered
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Engine
 from twilio.request_validator import RequestValidator
 
-from bot import i18n
 from bot.channels import store
+from bot.channels.base import REQUEST_HUMAN_PAYLOAD, LanguageLookup, OnNewMessage, StoredChannel, media_handoff
 from bot.channels.config import WhatsAppConfig, conversation_id
-from bot.channels.runner import StoreRunner
-from bot.channels.sender import OutboxSender, TwilioMessagesClient, utc_now, window_open
-from bot.channels.text import as_typed_text, is_opt_out, map_reply, render_menu, split_body
-from bot.settings import get_settings
+from bot.channels.outbox import Outbox as ChannelOutbox
+from bot.channels.outbox import OutboxOutput
+from bot.channels.sender import TwilioMessagesClient, utc_now, whatsapp_status
+from bot.channels.text import MAX_BODY_CHARS, as_typed_text, is_opt_out, map_reply, render_menu
 
 logger = logging.getLogger(__name__)
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-# A claim not renewed for this long belongs to a stopped instance and is taken over.
-CLAIM_LEASE_SECONDS = 120.0
-# Turns share the event loop with the webhook: a burst of messages must not become a burst of
-# concurrent turns that delays every acknowledgement behind them (they wait, safely stored).
-MAX_CONCURRENT_TURNS = 8
 HELP_POINT_PAYLOAD = "/find_help_point"
-REQUEST_HUMAN_PAYLOAD = "/request_human"
 TEXT, LOCATION, MEDIA = "text", "location", "media"
 
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-LanguageLookup = Callable[[str], Awaitable[str | None]]
-TurnLookup = Callable[[str, str], Awaitable[bool]]
 
 
 def parse_form(body: bytes) -> dict[str, str]:
@@ -89,99 +77,31 @@ def inbound_from_form(form: dict[str, str], key: str) -> store.Inbound:
     )
 
 
-class Outbox:
-    """Where replies go: split, checked against the WhatsApp rules, and stored for the sender."""
+class Outbox(ChannelOutbox):
+    """WhatsApp's outbox: parts below 1,600 characters, checked against the WhatsApp rules."""
 
-    def __init__(self, db: StoreRunner, *, clock: Callable[[], datetime], wake: Callable[[], None]) -> None:
-        """Write to the channel store; `wake` tells the sender there is work."""
-        self.db = db
-        self.clock = clock
-        self.wake = wake
-
-    async def put(
-        self, *, conversation_id: str, source_sid: str | None, position: int, body: str, buttons: list[dict[str, str]]
-    ) -> int:
-        """Queue one bot message (split in parts); return how many parts it took."""
-        now = self.clock()
-        parts = split_body(body)
-        status = await self.db(
-            store.queue_reply,
-            conversation_id=conversation_id,
-            source_sid=source_sid,
-            position=position,
-            parts=parts,
-            buttons=buttons,
-            status_for=lambda conversation: self.status_for(conversation, now),
-            now=now,
-        )
-        if status == store.OUTSIDE_WINDOW:
-            logger.warning("reply to %s… not sent: outside the 24-hour window", conversation_id[:10])
-        self.wake()
-        return len(parts)
-
-    @staticmethod
-    def status_for(conversation: store.Conversation | None, now: datetime) -> str:
-        """Whether a free-form message may go to this conversation now, by the WhatsApp rules."""
-        if conversation is not None and conversation.opted_out:
-            return store.OPTED_OUT
-        if conversation is None or not window_open(conversation, now):
-            return store.OUTSIDE_WINDOW
-        return store.PENDING
+    channel = store.WHATSAPP
+    max_chars = MAX_BODY_CHARS - 1
+    status_for = staticmethod(whatsapp_status)
 
 
-class WhatsAppOutput(OutputChannel):
-    """Rasa's replies for one WhatsApp conversation, written to the outbox."""
+class WhatsAppOutput(OutboxOutput):
+    """Rasa's replies for one WhatsApp conversation, written to the outbox; buttons as a numbered menu."""
 
     @classmethod
     def name(cls) -> str:
         """The channel name Rasa records with each message."""
         return "whatsapp"
 
-    def __init__(self, outbox: Outbox, conversation_id: str | None = None, source_sid: str | None = None) -> None:
-        """Replies to one inbound message (source_sid) keep their order and are queued once."""
-        self.outbox = outbox
-        self.conversation_id = conversation_id
-        self.source_sid = source_sid
-        self.position = 0
-
-    async def _put(self, recipient_id: str, text: str, buttons: list[dict[str, Any]] | None = None) -> None:
-        buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in buttons or []]
-        body = render_menu(text, [b["title"] for b in buttons]) if buttons else text
-        self.position += await self.outbox.put(
-            conversation_id=self.conversation_id or recipient_id,
-            source_sid=self.source_sid,
-            position=self.position,
-            body=body,
-            buttons=buttons,
-        )
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """Queue a text (split below 1,600 characters)."""
-        await self._put(recipient_id, text)
-
-    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
-        """Queue a text with its buttons as a numbered menu."""
-        await self._put(recipient_id, text, buttons)
-
-    async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any) -> None:
-        """Quick replies are buttons on WhatsApp."""
-        await self._put(recipient_id, text, quick_replies)
-
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        """Images are sent as their link."""
-        await self._put(recipient_id, image)
-
-    async def send_attachment(self, recipient_id: str, attachment: str, **kwargs: Any) -> None:
-        """Attachments are sent as their link."""
-        await self._put(recipient_id, str(attachment))
-
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
-        """Custom payloads have no WhatsApp form: they are dropped."""
-        logger.debug("custom payload dropped on the WhatsApp channel")
+    def compose(self, text: str, buttons: list[dict[str, str]]) -> str:
+        """The text followed by its buttons as a numbered menu."""
+        return render_menu(text, [b["title"] for b in buttons])
 
 
-class WhatsAppInput(InputChannel):
+class WhatsAppInput(StoredChannel):
     """The `whatsapp` input channel: POST /webhooks/whatsapp/webhook (and /status for deliveries)."""
+
+    channel = store.WHATSAPP
 
     @classmethod
     def name(cls) -> str:
@@ -202,125 +122,30 @@ class WhatsAppInput(InputChannel):
         clock: Callable[[], datetime] = utc_now,
         language_of: LanguageLookup | None = None,
         sender_options: dict[str, float] | None = None,
-        claim_lease: float = CLAIM_LEASE_SECONDS,
-        turn_recorded: TurnLookup | None = None,
-        max_turns: int = MAX_CONCURRENT_TURNS,
+        **options: Any,
     ) -> None:
-        """Injectable collaborators default to DATABASE_URL, Twilio's API and the tracker store.
+        """Injectable collaborators default to DATABASE_URL, Twilio's API and the tracker's language slot.
 
-        `claim_lease` (seconds): how long the claims of an instance that stopped without
-        releasing them (a crash) stay untouched before another instance takes them over.
-        `max_turns`: how many turns run at once; the others wait, stored and unclaimed.
+        `options` go to ``StoredChannel`` (claim_lease, turn_recorded, max_turns, gate).
         """
+        super().__init__(
+            engine=engine,
+            messages_client=messages_client,
+            clock=clock,
+            language_of=language_of,
+            sender_options=sender_options,
+            **options,
+        )
         self.config = config
-        self._engine = engine
-        self._db: StoreRunner | None = None
-        self._messages_client = messages_client
-        self.clock = clock
-        self._language_of = language_of
-        self._sender_options = sender_options or {}
         self._validator = RequestValidator(config.auth_token)
-        self._on_new_message: OnNewMessage | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._sender: OutboxSender | None = None
-        self._sender_task: asyncio.Task[Any] | None = None
-        self._agent: Any = None
-        self._start_task: asyncio.Task[None] | None = None
-        self._turn_recorded = turn_recorded
-        self.claim_lease = timedelta(seconds=claim_lease)
-        self.instance_id = uuid.uuid4().hex  # owner of this process's claims
-        self._keeper_task: asyncio.Task[Any] | None = None
-        self._in_flight: set[str] = set()
-        self._turn_slots = asyncio.Semaphore(max_turns)
 
-    # -- lifecycle -------------------------------------------------------------------------
-
-    @property
-    def engine(self) -> Engine:
-        """The channel store's engine (DATABASE_URL unless one was given)."""
-        if self._engine is None:
-            self._engine = store.channel_engine(get_settings().database_url)
-        return self._engine
-
-    @property
-    def db(self) -> StoreRunner:
-        """Runs store calls off the event loop."""
-        if self._db is None:
-            self._db = StoreRunner(self.engine)
-        return self._db
-
-    @property
-    def outbox(self) -> Outbox:
-        """The outbox replies are written to."""
+    def make_outbox(self) -> Outbox:
+        """WhatsApp's outbox."""
         return Outbox(self.db, clock=self.clock, wake=self._wake_sender)
 
-    def _wake_sender(self) -> None:
-        if self._sender is not None:
-            self._sender.wake()
-
-    async def start(self) -> None:
-        """Start the sender and process what a stopped process left unprocessed (once per process).
-
-        Concurrent callers wait for the same start, so no message is claimed before the reset.
-        """
-        if self._start_task is None:
-            self._start_task = asyncio.create_task(self._start())
-        await asyncio.shield(self._start_task)
-
-    async def _start(self) -> None:
-        await self.db(store.recover_claims, stale_before=self.clock() - self.claim_lease)
-        client = self._messages_client or TwilioMessagesClient(self.config)
-        self._messages_client = client
-        self._sender = OutboxSender(self.db, client, clock=self.clock, owner=self.instance_id, **self._sender_options)  # type: ignore[arg-type]
-        self._sender_task = asyncio.create_task(self._sender.run_forever())
-        self._keeper_task = asyncio.create_task(self._keep_claims())
-        await self._process_unprocessed()
-
-    async def _process_unprocessed(self) -> None:
-        for message_sid in await self.db(store.unprocessed):
-            if message_sid not in self._in_flight:
-                self._spawn(self.process(message_sid))
-
-    async def _keep_claims(self) -> None:
-        """Renew this instance's claims, take over those of stopped instances, pick up stranded messages."""
-        while True:
-            await asyncio.sleep(self.claim_lease.total_seconds() / 4)
-            try:
-                now = self.clock()
-                await self.db(store.renew_claims, owner=self.instance_id, now=now)
-                if await self.db(store.recover_claims, stale_before=now - self.claim_lease):
-                    self._wake_sender()
-                await self._process_unprocessed()
-            except Exception as err:  # the heartbeat must survive a database hiccup
-                logger.error("whatsapp claim keeper error: %s", type(err).__name__)
-
-    async def stop(self) -> None:
-        """Stop the sender and the turns in flight; their claims are released for the next start."""
-        tasks = [*self._tasks, *(t for t in (self._sender_task, self._keeper_task) if t is not None)]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if self._db is not None:
-            try:
-                await self.db(store.release_claims, owner=self.instance_id)
-            except Exception as err:  # a crash-like stop: the lease recovers the claims later
-                logger.error("whatsapp claims not released: %s", type(err).__name__)
-        if self._messages_client is not None:
-            await self._messages_client.close()
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-        self._start_task = self._sender_task = self._keeper_task = None
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def drain(self) -> None:
-        """Wait until the turns in flight are done (tests and benchmarks)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+    def make_client(self) -> TwilioMessagesClient:
+        """Twilio's Messages API."""
+        return TwilioMessagesClient(self.config)
 
     def get_output_channel(self) -> OutputChannel | None:
         """Output for messages sent from the HTTP API (staff replies): the recipient is the conversation id."""
@@ -390,48 +215,21 @@ class WhatsAppInput(InputChannel):
 
     # -- turns -----------------------------------------------------------------------------
 
-    async def process(self, message_sid: str) -> None:
-        """Run the turn of one stored message, once."""
-        self._in_flight.add(message_sid)
-        try:
-            async with self._turn_slots:
-                await self._process(message_sid)
-        finally:
-            self._in_flight.discard(message_sid)
-
-    async def _process(self, message_sid: str) -> None:
-        message = await self.db(store.claim_inbound, message_sid=message_sid, owner=self.instance_id, now=self.clock())
-        if message is None:
-            return
-        status = store.PROCESSED
-        try:
-            if message.attempt > 1 and await self.turn_recorded(message.conversation_id, message_sid):
-                # Rasa saved the turn (and its replies were queued before that) but the process
-                # stopped before the message was closed: running it again would record it twice.
-                logger.info("whatsapp message %s already in its conversation: not run again", message_sid)
-            else:
-                status = await self._turn(message)
-        except asyncio.CancelledError:
-            raise  # left 'processing': the next start runs it again
-        except Exception as err:
-            logger.error("whatsapp message %s failed: %s", message_sid, type(err).__name__)
-            status = store.FAILED
-        await self.db(store.finish_inbound, message_sid=message_sid, status=status, now=self.clock())
-
-    async def _turn(self, message: store.Inbound) -> str:
+    async def turn(self, message: store.Inbound) -> str:
+        """An opt-out keyword is no turn; the desk may take the message; media goes to a person; the rest to Rasa."""
         output = WhatsAppOutput(self.outbox, message.conversation_id, message.message_sid)
-        if message.kind == MEDIA:
-            await self._reply_to_media(message, output)
-            if not (message.body or "").strip():
-                return store.PROCESSED
         if message.kind == TEXT and is_opt_out(message.body):
             return store.IGNORED
         text, metadata = await self._user_text(message)
+        if await self.handed_off(self.incoming(message, text), output):
+            return store.PROCESSED  # the desk has the conversation: the bot stays silent
+        if message.kind == MEDIA:
+            # The assistant reads text only: a voice note or image goes to a person (reference kept).
+            text = REQUEST_HUMAN_PAYLOAD
+            metadata = media_handoff(message)
         if not text:
             return store.IGNORED
-        if self._on_new_message is None:
-            raise RuntimeError("the channel has no message handler (blueprint() was not called)")
-        await self._on_new_message(
+        await self.hand_to_rasa(
             UserMessage(
                 text,
                 output,
@@ -454,34 +252,3 @@ class WhatsAppInput(InputChannel):
             return payload, None
         return as_typed_text(body), None
 
-    async def _reply_to_media(self, message: store.Inbound, output: WhatsAppOutput) -> None:
-        """Media is kept for staff; the person is told, in their language, that the assistant reads text."""
-        language = await self.language_of(message.conversation_id)
-        buttons = [{"title": i18n.text("talk_to_person_button", language), "payload": REQUEST_HUMAN_PAYLOAD}]
-        await output.send_text_with_buttons(message.conversation_id, i18n.text("media_not_supported", language), buttons)
-
-    async def turn_recorded(self, conversation_id: str, message_sid: str) -> bool:
-        """Whether the tracker already holds the user message of this MessageSid (Rasa's message_id)."""
-        if self._turn_recorded is not None:
-            return await self._turn_recorded(conversation_id, message_sid)
-        tracker_store = getattr(self._agent, "tracker_store", None)
-        if tracker_store is None:
-            return False
-        tracker = await tracker_store.retrieve(conversation_id)
-        if tracker is None:
-            return False
-        return any(isinstance(event, UserUttered) and event.message_id == message_sid for event in tracker.events)
-
-    async def language_of(self, conversation_id: str) -> str | None:
-        """The conversation's language: the tracker's `language` slot when a Rasa agent is running."""
-        if self._language_of is not None:
-            return await self._language_of(conversation_id)
-        tracker_store = getattr(self._agent, "tracker_store", None)
-        if tracker_store is None:
-            return None
-        try:
-            tracker = await tracker_store.retrieve(conversation_id)
-        except Exception as err:
-            logger.warning("language lookup failed: %s", type(err).__name__)
-            return None
-        return tracker.get_slot("language") if tracker is not None else None

@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate")
     imp = sub.add_parser("import")
     imp.add_argument("directory", nargs="?", default=str(CONTENT_DIR))
+    imp.add_argument("--if-empty", action="store_true", help="seed only: do nothing when the database holds answers")
     imp_csv = sub.add_parser("import-csv")
     imp_csv.add_argument("file")
     exp = sub.add_parser("export-csv")
@@ -63,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
             migrate(get_settings().database_url)
             print("database is at the newest schema")
         elif args.command == "import":
+            if args.if_empty:
+                from bot.infodb.queries import has_answers
+
+                with session_scope() as session:
+                    if has_answers(session):
+                        print("content already imported: kept as it is (edits made in the console stay)")
+                        return 0
             bundle = load_bundle(Path(args.directory), date.today())
             with session_scope() as session:
                 counts = import_bundle(session, bundle)

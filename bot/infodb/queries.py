@@ -10,7 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from bot.infodb.models import REGIONAL, Answer, AnswerText, HelpPoint, Hotline, Topic
+from bot.infodb.models import REGIONAL, Answer, AnswerText, Fact, HelpPoint, Hotline, Topic
 
 FALLBACK_LANGUAGES = ("es", "en")
 UNSETTLED_FLAGS = ("CHECK", "CONFLICT", "GAP")
@@ -237,3 +237,122 @@ def stale_content(session: Session, *, verified_before: date) -> list[tuple[str,
     for line in session.scalars(sa.select(Hotline).where(Hotline.verified_at < verified_before)).all():
         stale.append(("hotline", line.key, line.verified_at))
     return sorted(stale, key=lambda row: row[2])
+
+
+@dataclass(frozen=True)
+class AnswerSummary:
+    """An answer as the content admin pages list it."""
+
+    id: int
+    key: str
+    topic: str
+    country: str
+    languages: list[str]
+    verified_at: date
+    fact_ids: list[str]
+
+
+@dataclass(frozen=True)
+class AnswerTextView:
+    """One language of an answer, for editing."""
+
+    language: str
+    title: str
+    body: str
+
+
+def topics(session: Session) -> list[str]:
+    """Every topic, alphabetically."""
+    return list(session.scalars(sa.select(Topic.id).order_by(Topic.id)))
+
+
+def has_answers(session: Session) -> bool:
+    """Whether any answer is stored (the seed content was imported)."""
+    return session.scalar(sa.select(Answer.id).limit(1)) is not None
+
+
+def answer_countries(session: Session) -> list[str]:
+    """Every country that has an answer (the regional marker included)."""
+    return list(session.scalars(sa.select(Answer.country).distinct().order_by(Answer.country)))
+
+
+def _summary(answer: Answer) -> AnswerSummary:
+    return AnswerSummary(
+        id=answer.id,
+        key=answer.key,
+        topic=answer.topic_id,
+        country=answer.country,
+        languages=sorted(t.language for t in answer.texts),
+        verified_at=answer.verified_at,
+        fact_ids=sorted(f.id for f in answer.facts),
+    )
+
+
+def list_answers(session: Session, *, topic: str | None = None, country: str | None = None) -> list[AnswerSummary]:
+    """Answers by topic and country, optionally of one topic or one country."""
+    query = sa.select(Answer).options(selectinload(Answer.texts), selectinload(Answer.facts))
+    if topic:
+        query = query.where(Answer.topic_id == topic)
+    if country:
+        query = query.where(Answer.country == country)
+    return [_summary(a) for a in session.scalars(query.order_by(Answer.topic_id, Answer.country)).all()]
+
+
+def answer_detail(session: Session, *, answer_id: int) -> tuple[AnswerSummary, list[AnswerTextView]] | None:
+    """One answer with its texts in every language it has (None when unknown)."""
+    answer = session.get(Answer, answer_id)
+    if answer is None:
+        return None
+    texts = sorted((AnswerTextView(t.language, t.title, t.body) for t in answer.texts), key=lambda t: t.language)
+    return _summary(answer), texts
+
+
+def update_answer_text(session: Session, *, answer_id: int, language: str, title: str, body: str) -> bool:
+    """Replace the title and body of one language of an answer; False when it does not exist."""
+    text = session.scalars(
+        sa.select(AnswerText).where(AnswerText.answer_id == answer_id, AnswerText.language == language)
+    ).first()
+    if text is None:
+        return False
+    text.title, text.body = title, body
+    answer = session.get(Answer, answer_id)
+    if answer is not None:
+        answer.updated_at = sa.func.now()
+    return True
+
+
+def mark_answer_verified(session: Session, *, answer_id: int, on: date) -> bool:
+    """Record that an answer was checked against its sources on a date; False when unknown."""
+    answer = session.get(Answer, answer_id)
+    if answer is None:
+        return False
+    answer.verified_at = on
+    answer.updated_at = sa.func.now()
+    return True
+
+
+@dataclass(frozen=True)
+class FactView:
+    """A researched fact with its source, as the content admin pages show it."""
+
+    id: str
+    country: str
+    text: str
+    source: str
+    source_date: str
+    flag: str
+
+
+def fact_countries(session: Session) -> list[str]:
+    """Every country (or region label) that has facts."""
+    return list(session.scalars(sa.select(Fact.country).distinct().order_by(Fact.country)))
+
+
+def list_facts(session: Session, *, country: str | None = None, ids: list[str] | None = None) -> list[FactView]:
+    """Facts by id, optionally of one country or with the given ids."""
+    query = sa.select(Fact).order_by(Fact.id)
+    if country:
+        query = query.where(Fact.country == country)
+    if ids is not None:
+        query = query.where(Fact.id.in_(ids))
+    return [FactView(f.id, f.country, f.text, f.source, f.source_date, f.flag) for f in session.scalars(query).all()]

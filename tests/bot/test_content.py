@@ -159,3 +159,27 @@ def test_a_csv_with_a_bad_row_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match="unknown language 'xx'") as error:
         load_answers_csv(path, BUNDLE.facts)
     assert error.value.line == 3
+
+
+def test_the_start_up_import_seeds_once_and_keeps_console_edits(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.infodb.__main__ import main
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        assert main(["import", "--if-empty"]) == 0
+        engine = engine_for(database_url)
+        with session_scope(engine) as session:
+            text = session.scalars(sa.select(AnswerText).where(AnswerText.language == "es")).first()
+            assert text is not None
+            text.body = "Texto corregido por la ventanilla."
+            edited_id = text.id
+        assert main(["import", "--if-empty"]) == 0
+        assert "kept as it is" in capsys.readouterr().out
+        with session_scope(engine) as session:
+            assert session.get(AnswerText, edited_id).body == "Texto corregido por la ventanilla."  # type: ignore[union-attr]
+    finally:
+        get_settings.cache_clear()

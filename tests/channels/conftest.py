@@ -235,3 +235,28 @@ async def harness(engine: Engine, twilio: FakeTwilio, clock: Clock) -> AsyncIter
     running = await start_harness(engine, twilio, clock, StubBot())
     yield running
     await stop_harness(running)
+
+
+# -- Telegram (the harness lives in telegram_harness.py; imported here lazily, it imports this module)
+
+
+@pytest.fixture
+async def telegram_api() -> AsyncIterator[Any]:
+    """The fake Bot API on a local port."""
+    from tests.channels.fake_telegram import FakeTelegram
+    from tests.channels.telegram_harness import TOKEN
+
+    fake = FakeTelegram(TOKEN)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def tg(engine: Engine, telegram_api: Any, clock: Clock) -> AsyncIterator[Any]:
+    """The Telegram channel in webhook mode."""
+    from tests.channels.telegram_harness import start_telegram, stop_telegram
+
+    running = await start_telegram(engine, telegram_api, clock, StubBot())
+    yield running
+    await stop_telegram(running)

@@ -6,9 +6,8 @@ import asyncio
 
 import pytest
 
-from bot import i18n
 from bot.channels import store
-from tests.channels.conftest import LANGUAGES, Harness, eventually, new_sid
+from tests.channels.conftest import Harness, eventually, new_sid
 
 PERSON = "whatsapp:+50937001122"
 MENU = [
@@ -77,28 +76,23 @@ async def test_a_shared_location_asks_for_the_nearest_help_point(harness: Harnes
     assert message.metadata == {"location": {"latitude": 32.5149, "longitude": -117.0382}}
 
 
-@pytest.mark.parametrize("language", ["es", "en", "fr", "ht", "pt"])
-async def test_a_voice_note_gets_a_reply_in_the_persons_language_and_is_kept_for_staff(harness: Harness, language: str) -> None:
-    LANGUAGES[harness.cid(PERSON)] = language
+async def test_a_voice_note_goes_to_a_person_and_its_reference_is_kept_for_staff(harness: Harness) -> None:
     sid = new_sid()
     url = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"
-    try:
-        await harness.send(PERSON, "", sid=sid, NumMedia="1", MediaUrl0=url, MediaContentType0="audio/ogg")
-        await eventually(lambda: harness.twilio.sent)
-    finally:
-        LANGUAGES.clear()
-    expected = f"{i18n.text('media_not_supported', language)}\n\n1. {i18n.text('talk_to_person_button', language)}"
-    assert harness.twilio.bodies_to(PERSON) == [expected]
-    assert harness.bot.received == []  # nothing for Rasa to read
+    await harness.send(PERSON, "", sid=sid, NumMedia="1", MediaUrl0=url, MediaContentType0="audio/ogg")
+    await eventually(lambda: harness.bot.received)
+    message = harness.bot.received[0]
+    assert message.text == "/request_human"  # the assistant reads text: escalate to the desk
+    assert message.metadata == {"handoff_reason": "media", "media": {"url": url, "content_type": "audio/ogg", "caption": ""}}
     assert store.media_of(harness.engine, message_sid=sid) == (url, "audio/ogg")
-    await _turn(harness, "1")
-    assert harness.bot.texts() == ["/request_human"]
 
 
-async def test_a_photo_with_a_caption_gets_the_media_reply_and_the_caption_is_read(harness: Harness) -> None:
+async def test_a_photo_with_a_caption_goes_to_a_person_with_its_caption(harness: Harness) -> None:
     await harness.send(PERSON, "mi pasaporte", NumMedia="1", MediaUrl0="https://x/ME2", MediaContentType0="image/jpeg")
-    await eventually(lambda: len(harness.twilio.sent) == 2)
-    assert harness.bot.texts() == ["mi pasaporte"]
+    await eventually(lambda: harness.bot.received)
+    assert harness.bot.texts() == ["/request_human"]
+    media = harness.bot.received[0].metadata["media"]
+    assert media == {"url": "https://x/ME2", "content_type": "image/jpeg", "caption": "mi pasaporte"}
 
 
 async def test_a_long_reply_is_split_below_1600_characters_at_boundaries(harness: Harness) -> None:

@@ -216,3 +216,45 @@ def test_a_batch_keeps_every_kind_of_message_and_the_last_opt_out_state(any_engi
     first, second = (store.get_conversation(any_engine, conversation_id=cid) for cid in ("wa-a", "wa-b"))
     assert first is not None and not first.opted_out and first.address == "whatsapp:+1"
     assert second is not None and second.opted_out
+
+
+def test_each_channel_recovers_and_sends_only_its_own_rows(any_engine: Engine) -> None:
+    engine = any_engine
+    now = datetime.utcnow()
+    for channel, sid in (("whatsapp", "SMw"), ("telegram", "tg:1:1")):
+        message = store.Inbound(message_sid=sid, conversation_id=f"{channel}-c", kind="text", body="hola")
+        store.record_inbound(engine, message=message, address="x", opted_out=False, now=now, channel=channel)
+        store.claim_inbound(engine, message_sid=sid)
+        kwargs = {"source_sid": sid, "position": 0, "parts": ["r"], "buttons": [], "now": now}
+        store.queue_reply(engine, conversation_id=f"{channel}-c", status_for=lambda _c: store.PENDING, channel=channel, **kwargs)
+    store.reset_interrupted(engine, channel="telegram")
+    assert store.inbound_status(engine, message_sid="tg:1:1") == store.RECEIVED
+    assert store.inbound_status(engine, message_sid="SMw") == store.PROCESSING  # WhatsApp's own start resets it
+    assert store.unprocessed(engine, channel="telegram") == ["tg:1:1"]
+    assert store.unprocessed(engine) == []
+    assert [m.conversation_id for m in store.due_messages(engine, now=now, channel="telegram")] == ["telegram-c"]
+    assert [m.conversation_id for m in store.due_messages(engine, now=now)] == ["whatsapp-c"]
+    conversation = store.get_conversation(engine, conversation_id="telegram-c")
+    assert conversation is not None and conversation.channel == "telegram"
+
+
+def test_a_button_map_sees_the_id_of_the_part_that_carries_the_buttons(any_engine: Engine) -> None:
+    engine = any_engine
+    now = datetime.utcnow()
+    message = store.Inbound(message_sid="tg:1:2", conversation_id="tg-c", kind="text", body="hola")
+    store.record_inbound(engine, message=message, address="1", opted_out=False, now=now, channel="telegram")
+    seen: list[int | None] = []
+
+    def button_map(current: list[dict[str, str]], buttons: list[dict[str, str]], last_id: int | None) -> list[dict[str, str]]:
+        seen.append(last_id)
+        return [*current, *({**b, "message": str(last_id)} for b in buttons)]
+
+    kwargs = {"conversation_id": "tg-c", "source_sid": "tg:1:2", "position": 0, "parts": ["a", "b"], "now": now}
+    buttons = [{"title": "Sí", "payload": "/affirm"}]
+    for _ in range(2):  # a turn run again after a restart finds the same rows
+        store.queue_reply(
+            engine, buttons=buttons, status_for=lambda _c: store.PENDING, channel="telegram", button_map=button_map, **kwargs
+        )
+    last = store.outbox_messages(engine)[-1]
+    assert seen == [last.id, last.id]
+    assert [m.body for m in store.outbox_messages(engine)] == ["a", "b"]

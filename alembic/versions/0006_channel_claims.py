@@ -1,8 +1,8 @@
 """Channel claims carry an owner and a heartbeat time, so instances sharing one database never
 take each other's work: only a claim whose owner stopped renewing it is recovered.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,320 @@
+"""What every stored messaging channel does the same way: durable turns, restart recovery, the sender.
+
+A channel stores each inbound message before acknowledging it; ``process`` then claims the
+message (once), runs its turn and closes it. At start, work a stopped process left half-done is
+made pending again and run; the channel's ``OutboxSender`` delivers replies. Subclasses say how
+a turn runs (``turn``), which outbox and API client they use, and how they start and stop their
+own extras (webhook registration, long polling).
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime, timedelta
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.events import UserUttered
+from sqlalchemy.engine import Engine
+
+from bot.channels import store
+from bot.channels.outbox import Outbox
+from bot.channels.runner import StoreRunner
+from bot.channels.sender import MessagesClient, OutboxSender, utc_now
+from bot.handoff.gate import HandoffGate, Incoming
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+LanguageLookup = Callable[[str], Awaitable[str | None]]
+MEDIA = "media"
+REQUEST_HUMAN_PAYLOAD = "/request_human"
+
+
+def media_handoff(message: store.Inbound) -> dict[str, Any]:
+    """The metadata of the `/request_human` a voice note, image or document becomes (actions/handoff.py)."""
+    media = {"url": message.media_url or "", "content_type": message.media_content_type or "", "caption": message.body or ""}
+    return {"handoff_reason": "media", "media": media}
+
+
+# A claim not renewed for this long belongs to a stopped instance and is taken over.
+CLAIM_LEASE_SECONDS = 120.0
+# Turns share the event loop with the webhook: a burst of messages must not become a burst of
+# concurrent turns that delays every acknowledgement behind them (they wait, safely stored).
+MAX_CONCURRENT_TURNS = 8
+TurnLookup = Callable[[str, str], Awaitable[bool]]
+
+
+class StoredChannel(InputChannel, abc.ABC):
+    """An input channel whose messages and replies go through the channel store."""
+
+    channel = store.WHATSAPP
+
+    def __init__(
+        self,
+        *,
+        engine: Engine | None = None,
+        messages_client: MessagesClient | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        language_of: LanguageLookup | None = None,
+        sender_options: dict[str, Any] | None = None,
+        gate: HandoffGate | None = None,
+        claim_lease: float = CLAIM_LEASE_SECONDS,
+        turn_recorded: TurnLookup | None = None,
+        max_turns: int = MAX_CONCURRENT_TURNS,
+    ) -> None:
+        """Injectable collaborators default to DATABASE_URL, the provider's API and the tracker store.
+
+        `claim_lease` (seconds): how long the claims of an instance that stopped without
+        releasing them (a crash) stay untouched before another instance takes them over.
+        `max_turns`: how many turns run at once; the others wait, stored and unclaimed.
+        """
+        self._engine = engine
+        self._db: StoreRunner | None = None
+        self._messages_client = messages_client
+        self.clock = clock
+        self._language_of = language_of
+        self._sender_options = sender_options or {}
+        self._gate = gate
+        self._on_new_message: OnNewMessage | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._sender: OutboxSender | None = None
+        self._sender_task: asyncio.Task[Any] | None = None
+        self._agent: Any = None
+        self._start_task: asyncio.Task[None] | None = None
+        self._turn_recorded = turn_recorded
+        self.claim_lease = timedelta(seconds=claim_lease)
+        self.instance_id = uuid.uuid4().hex  # owner of this process's claims
+        self._keeper_task: asyncio.Task[Any] | None = None
+        self._in_flight: set[str] = set()
+        self._turn_slots = asyncio.Semaphore(max_turns)
+
+    # -- what a channel provides -------------------------------------------------------------
+
+    @abc.abstractmethod
+    def make_outbox(self) -> Outbox:
+        """The outbox replies are written to."""
+
+    @abc.abstractmethod
+    def make_client(self) -> MessagesClient:
+        """The provider's API client (used when none was injected)."""
+
+    def make_sender(self, client: MessagesClient) -> OutboxSender:
+        """The outbox sender of this channel."""
+        outbox = self.make_outbox()
+        return OutboxSender(
+            self.db,
+            client,
+            channel=self.channel,
+            status_for=outbox.status_for,
+            clock=self.clock,
+            owner=self.instance_id,
+            **self._sender_options,
+        )
+
+    @abc.abstractmethod
+    async def turn(self, message: store.Inbound) -> str:
+        """Run the turn of one claimed message; return its final inbound status."""
+
+    async def on_start(self) -> None:
+        """Start the channel's own extras (after recovery and the sender)."""
+
+    async def on_stop(self) -> None:
+        """Stop the channel's own extras (before the turns in flight are cancelled)."""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The channel store's engine (DATABASE_URL unless one was given)."""
+        if self._engine is None:
+            self._engine = store.channel_engine(get_settings().database_url)
+        return self._engine
+
+    @property
+    def db(self) -> StoreRunner:
+        """Runs store calls off the event loop."""
+        if self._db is None:
+            self._db = StoreRunner(self.engine)
+        return self._db
+
+    @property
+    def gate(self) -> HandoffGate:
+        """Gives the person's messages to the desk while a ticket is open."""
+        if self._gate is None:
+            self._gate = HandoffGate(self.db, clock=self.clock, classify=self.intent_of)
+        return self._gate
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox replies are written to."""
+        return self.make_outbox()
+
+    @property
+    def messages_client(self) -> MessagesClient:
+        """The provider's API client."""
+        if self._messages_client is None:
+            self._messages_client = self.make_client()
+        return self._messages_client
+
+    def _wake_sender(self) -> None:
+        if self._sender is not None:
+            self._sender.wake()
+
+    async def start(self) -> None:
+        """Start the sender and process what a stopped process left unprocessed (once per process).
+
+        Concurrent callers wait for the same start, so no message is claimed before the reset.
+        """
+        if self._start_task is None:
+            self._start_task = asyncio.create_task(self._start())
+        await asyncio.shield(self._start_task)
+
+    async def _start(self) -> None:
+        await self.db(store.recover_claims, stale_before=self.clock() - self.claim_lease, channel=self.channel)
+        self._sender = self.make_sender(self.messages_client)
+        self._sender_task = asyncio.create_task(self._sender.run_forever())
+        self._keeper_task = asyncio.create_task(self._keep_claims())
+        await self._process_unprocessed()
+        await self.on_start()
+
+    async def _process_unprocessed(self) -> None:
+        for message_sid in await self.db(store.unprocessed, channel=self.channel):
+            if message_sid not in self._in_flight:
+                self._spawn(self.process(message_sid))
+
+    async def _keep_claims(self) -> None:
+        """Renew this instance's claims, take over those of stopped instances, pick up stranded messages."""
+        while True:
+            await asyncio.sleep(self.claim_lease.total_seconds() / 4)
+            try:
+                now = self.clock()
+                await self.db(store.renew_claims, owner=self.instance_id, now=now, channel=self.channel)
+                if await self.db(store.recover_claims, stale_before=now - self.claim_lease, channel=self.channel):
+                    self._wake_sender()
+                await self._process_unprocessed()
+            except Exception as err:  # the heartbeat must survive a database hiccup
+                logger.error("%s claim keeper error: %s", self.channel, type(err).__name__)
+
+    async def stop(self) -> None:
+        """Stop the sender and the turns in flight; their claims are released for the next start."""
+        await self.on_stop()
+        tasks = [*self._tasks, *(t for t in (self._sender_task, self._keeper_task) if t is not None)]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._db is not None:
+            try:
+                await self.db(store.release_claims, owner=self.instance_id, channel=self.channel)
+            except Exception as err:  # a crash-like stop: the lease recovers the claims later
+                logger.error("%s claims not released: %s", self.channel, type(err).__name__)
+        if self._messages_client is not None:
+            await self._messages_client.close()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        self._start_task = self._sender_task = self._keeper_task = None
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait until the turns in flight are done (tests and benchmarks)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- turns -------------------------------------------------------------------------------
+
+    async def process(self, message_sid: str) -> None:
+        """Run the turn of one stored message, once."""
+        self._in_flight.add(message_sid)
+        try:
+            async with self._turn_slots:
+                await self._process(message_sid)
+        finally:
+            self._in_flight.discard(message_sid)
+
+    async def _process(self, message_sid: str) -> None:
+        message = await self.db(store.claim_inbound, message_sid=message_sid, owner=self.instance_id, now=self.clock())
+        if message is None:
+            return
+        status = store.PROCESSED
+        try:
+            async with self.gate.in_order(message.conversation_id):
+                if message.attempt > 1 and await self.turn_recorded(message.conversation_id, message_sid):
+                    # Rasa saved the turn (its replies were queued before that) but the process
+                    # stopped before the message was closed: running it again would record it twice.
+                    logger.info("%s message %s already in its conversation: not run again", self.channel, message_sid)
+                else:
+                    status = await self.turn(message)
+        except asyncio.CancelledError:
+            raise  # left 'processing': the next start runs it again
+        except Exception as err:
+            logger.error("%s message %s failed: %s", self.channel, message_sid, type(err).__name__)
+            status = store.FAILED
+        await self.db(store.finish_inbound, message_sid=message_sid, status=status, now=self.clock())
+
+    def incoming(self, message: store.Inbound, text: str | None, *, kind: str | None = None) -> Incoming:
+        """The message as the handoff gate reads it: `text` is what Rasa would read (a button's payload)."""
+        kind = kind or message.kind
+        return Incoming(
+            conversation_id=message.conversation_id,
+            channel=self.channel,
+            kind=kind,
+            text=text if kind != MEDIA else (message.body or None),
+            message_ref=message.message_sid,
+            media_url=message.media_url,
+            media_content_type=message.media_content_type,
+            latitude=message.latitude,
+            longitude=message.longitude,
+        )
+
+    async def handed_off(self, incoming: Incoming, output: OutputChannel) -> bool:
+        """The one place where human handoff may take a message, before Rasa (True: the desk has it)."""
+        return await self.gate.intercept(incoming, output)
+
+    async def intent_of(self, text: str) -> str | None:
+        """The intent the running assistant reads in a text (None without a Rasa agent)."""
+        if self._agent is None:
+            return None
+        parsed = await self._agent.parse_message(text)
+        return (parsed.get("intent") or {}).get("name")
+
+    async def hand_to_rasa(self, message: UserMessage) -> None:
+        """Run Rasa's turn for one message."""
+        if self._on_new_message is None:
+            raise RuntimeError("the channel has no message handler (blueprint() was not called)")
+        await self._on_new_message(message)
+
+    async def turn_recorded(self, conversation_id: str, message_sid: str) -> bool:
+        """Whether the tracker already holds the user message of this message id (Rasa's message_id)."""
+        if self._turn_recorded is not None:
+            return await self._turn_recorded(conversation_id, message_sid)
+        tracker_store = getattr(self._agent, "tracker_store", None)
+        if tracker_store is None:
+            return False
+        tracker = await tracker_store.retrieve(conversation_id)
+        if tracker is None:
+            return False
+        return any(isinstance(event, UserUttered) and event.message_id == message_sid for event in tracker.events)
+
+    async def language_of(self, conversation_id: str) -> str | None:
+        """The conversation's language: the tracker's `language` slot when a Rasa agent is running."""
+        if self._language_of is not None:
+            return await self._language_of(conversation_id)
+        tracker_store = getattr(self._agent, "tracker_store", None)
+        if tracker_store is None:
+            return None
+        try:
+            tracker = await tracker_store.retrieve(conversation_id)
+        except Exception as err:
+            logger.warning("language lookup failed: %s", type(err).__name__)
+            return None
+        return tracker.get_slot("language") if tracker is not None else None

@@ -1,0 +1,61 @@
+"""Passwords, session tokens and CSRF tokens: the console's small cryptographic parts."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 12
+# Verified against when the username is unknown, so both cases take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
+
+
+class WeakPasswordError(ValueError):
+    """A password that the console refuses to set."""
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords shorter than MIN_PASSWORD_LENGTH characters."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPasswordError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of a password (after the strength check)."""
+    check_password_strength(password)
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether the password matches the hash (a dummy hash is checked when there is none)."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    """A random session (or pre-session) token for a cookie."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a session token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_token(secret: str, cookie_token: str) -> str:
+    """The CSRF token bound to one browser's cookie (HMAC: nothing to store)."""
+    return hmac.new(secret.encode(), b"csrf:" + cookie_token.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_valid(secret: str, cookie_token: str | None, submitted: str | None) -> bool:
+    """Whether a submitted CSRF token belongs to the browser's cookie."""
+    if not cookie_token or not submitted:
+        return False
+    return hmac.compare_digest(csrf_token(secret, cookie_token), submitted)

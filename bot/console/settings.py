@@ -1,0 +1,80 @@
+"""Console settings read from the environment, once, into one typed object."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, SettingsError
+
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "token", "test"}
+DEFAULT_RASA_URL = "http://127.0.0.1:5005/webhooks/rest/webhook"
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """Everything the console needs: where to listen, its secret, session rules and its databases."""
+
+    host: str
+    port: int
+    secret: str
+    secure_cookies: bool
+    idle_timeout_minutes: int
+    max_failed_signins: int
+    lockout_minutes: int
+    rasa_url: str
+    database_url: str
+    tracker_database_url: str
+    poll_interval_ms: int = 1000
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = env.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError as err:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from err
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def stored_secret(path: Path) -> str:
+    """The secret kept in a file, generated (readable by the owner only) on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def load_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSettings:
+    """Read the settings; refuse placeholder secrets and non-TLS cookies in production."""
+    env = os.environ if environ is None else environ
+    production = env.get("VENTANILLA_ENV", "development") == "production"
+    secret = env.get("CONSOLE_SECRET", "")
+    if secret.lower() in _PLACEHOLDERS:
+        if production:
+            raise SettingsError("CONSOLE_SECRET must be set to a real secret in production")
+        secret = stored_secret(PROJECT_ROOT / "var" / "console-secret")
+    if len(secret) < 16:
+        raise SettingsError("CONSOLE_SECRET must have at least 16 characters")
+    secure = env.get("CONSOLE_SECURE_COOKIES", "true" if production else "false").lower() in ("1", "true", "yes")
+    if production and not secure:
+        raise SettingsError("CONSOLE_SECURE_COOKIES cannot be off in production (serve the console over TLS)")
+    default_tracker = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+    return ConsoleSettings(
+        host=env.get("CONSOLE_HOST", "127.0.0.1"),
+        port=_int(env, "CONSOLE_PORT", 5006, 1),
+        secret=secret,
+        secure_cookies=secure,
+        idle_timeout_minutes=_int(env, "CONSOLE_IDLE_MINUTES", 30, 1),
+        max_failed_signins=_int(env, "CONSOLE_MAX_FAILED_SIGNINS", 5, 1),
+        lockout_minutes=_int(env, "CONSOLE_LOCKOUT_MINUTES", 15, 1),
+        rasa_url=env.get("RASA_URL", DEFAULT_RASA_URL),
+        database_url=env.get("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'ventanilla.db'}"),
+        tracker_database_url=env.get("TRACKER_DATABASE_URL", default_tracker),
+    )

@@ -1,0 +1,337 @@
+"""The desk: the live queue and the conversation pages, over ``bot.handoff``.
+
+Every view of a conversation and every action is audit-logged (by ticket id; never the text,
+number or conversation id). Staff see the person's pseudonym and channel, not the number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot import i18n
+from bot.channels import store as channel_store
+from bot.channels.outputs import UnknownChannelError
+from bot.console import access, store
+from bot.console.transcript import NOTE, PERSON, STAFF, SYSTEM, Line, merge, tracker_lines
+from bot.console.web import console, render, signed_in
+from bot.handoff import staff as desk
+from bot.handoff import store as handoff
+from bot.infodb.session import engine_for
+
+blueprint = Blueprint("desk")
+QUICK_PREFIX = "quick_"
+UNREACHABLE = "The person's channel cannot receive messages from the console; the change was saved, but the person was not told."
+
+
+def _queue_row(ticket: handoff.Ticket, now: datetime, desks: dict[int, str], names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "person": ticket.pseudonym,
+        "urgent": ticket.urgent,
+        "waiting_seconds": max(0, int((now - ticket.created_at).total_seconds())),
+        "language": ticket.language or "",
+        "channel": ticket.channel,
+        "country": ticket.country or "",
+        "reason": ticket.reason,
+        "desk": desks.get(ticket.desk_id or -1, ""),
+        "state": ticket.state,
+        "agent": names.get(ticket.agent_id or -1, ""),
+        "url": f"/tickets/{ticket.id}",
+    }
+
+
+def _queue(engine: Any, staff: store.Staff) -> tuple[list[handoff.Ticket], dict[int, str], dict[int, str]]:
+    desk_ids = access.queue_desks(staff)
+    tickets = handoff.list_tickets(engine, desk_ids=desk_ids) if desk_ids != [] else []
+    held = [t for t in handoff.list_tickets(engine, states=(handoff.WITH_STAFF,)) if t.agent_id == staff.id]
+    seen = {t.id for t in tickets}
+    tickets += [t for t in held if t.id not in seen]
+    tickets.sort(key=lambda t: (not t.urgent, t.created_at, t.id))
+    desks = {d.id: d.name for d in handoff.list_desks(engine)}
+    names = {s.id: s.display_name for s in store.list_staff(engine)}
+    return tickets, desks, names
+
+
+@blueprint.get("/queue")
+@signed_in()
+async def queue_page(request: Request) -> HTTPResponse:
+    """The queue page (its rows come from /api/queue, every second)."""
+    return render(request, "queue.html")
+
+
+@blueprint.get("/api/queue")
+@signed_in()
+async def queue_json(request: Request) -> HTTPResponse:
+    """The open tickets the account may see, urgent first, then the longest waiting."""
+    state = console(request)
+    tickets, desks, names = await asyncio.to_thread(_queue, state.engine, request.ctx.staff)
+    now = state.clock()
+    return response.json({"tickets": [_queue_row(t, now, desks, names) for t in tickets]})
+
+
+def _lines(engine: Any, tracker_url: str, ticket: handoff.Ticket, names: dict[int, str]) -> list[Line]:
+    bot_lines = tracker_lines(engine_for(tracker_url), conversation_id=ticket.conversation_id)
+    tickets = handoff.conversation_tickets(engine, conversation_id=ticket.conversation_id)
+    desk_lines: list[Line] = []
+    for each in tickets:
+        states = desk.deliveries(engine, ticket_id=each.id)
+        for message in handoff.ticket_messages(engine, ticket_id=each.id):
+            kind = {handoff.PERSON: PERSON, handoff.STAFF: STAFF, handoff.NOTE: NOTE}.get(message.kind, SYSTEM)
+            delivery = states.get(message.id)
+            desk_lines.append(Line(
+                at=message.created_at, kind=kind, text=message.body or ("[media]" if message.media_url else ""),
+                author=names.get(message.author_id or -1), delivery=delivery.status if delivery else None,
+                media_url=message.media_url,
+            ))
+        for change in handoff.transitions_of(engine, ticket_id=each.id):
+            desk_lines.append(Line(at=change.at, kind=SYSTEM, text=f"{change.from_state} → {change.to_state}",
+                                   author=_actor(change.actor, names)))
+    return merge(bot_lines, desk_lines)
+
+
+def _actor(actor: str, names: dict[int, str]) -> str:
+    if actor.startswith("agent:") and actor[6:].isdigit():
+        return names.get(int(actor[6:]), "staff")
+    return actor
+
+
+def _conversation(engine: Any, tracker_url: str, ticket_id: int, now: datetime) -> dict[str, Any] | None:
+    ticket = handoff.get_ticket(engine, ticket_id=ticket_id)
+    if ticket is None:
+        return None
+    staff_list = store.list_staff(engine)
+    names = {s.id: s.display_name for s in staff_list}
+    return {
+        "ticket": ticket,
+        "lines": _lines(engine, tracker_url, ticket, names),
+        "window": desk.reply_window(engine, ticket=ticket, now=now),
+        "desks": handoff.list_desks(engine, active_only=True),
+        "agents": [s for s in staff_list if s.active],
+        "holder": names.get(ticket.agent_id or -1),
+        "desk_name": next((d.name for d in handoff.list_desks(engine) if d.id == ticket.desk_id), None),
+    }
+
+
+def _quick_replies(language: str | None) -> list[tuple[str, str]]:
+    return [(key, i18n.text(key, language)) for key in i18n.catalogue() if key.startswith(QUICK_PREFIX)]
+
+
+async def _load(request: Request, ticket_id: int) -> dict[str, Any] | HTTPResponse:
+    """The conversation if the account may see it; otherwise the refusal (logged)."""
+    state = console(request)
+    found = await asyncio.to_thread(_conversation, state.engine, state.settings.tracker_database_url, ticket_id, state.clock())
+    if found is None:
+        return render(request, "error.html", status=404, message="No such conversation.")
+    if not access.can_view(request.ctx.staff, found["ticket"]):
+        await state.audit(request, "forbidden_conversation", target=f"ticket:{ticket_id}")
+        return render(request, "error.html", status=403, message="This conversation belongs to another desk.")
+    return found
+
+
+async def _page(request: Request, ticket_id: int, *, error: str | None = None, status: int = 200,
+                revealed: str | None = None) -> HTTPResponse:
+    found = await _load(request, ticket_id)
+    if isinstance(found, HTTPResponse):
+        return found
+    staff: store.Staff = request.ctx.staff
+    ticket: handoff.Ticket = found["ticket"]
+    return render(
+        request, "conversation.html", status=status, error=error, notice=request.args.get("done"), revealed=revealed,
+        quick_replies=_quick_replies(ticket.language), can_take=access.can_take(staff, ticket),
+        can_reply=access.can_reply(staff, ticket), can_manage=access.can_manage(staff, ticket),
+        can_reveal=access.can_reveal_number(staff) and ticket.channel == "whatsapp", now=console(request).clock(), **found,
+    )
+
+
+@blueprint.get("/tickets/<ticket_id:int>")
+@signed_in()
+async def conversation_page(request: Request, ticket_id: int) -> HTTPResponse:
+    """A conversation: transcript, reply box, notes, transfer and close."""
+    resp = await _page(request, ticket_id)
+    if resp.status == 200:
+        await console(request).audit(request, "view_conversation", target=f"ticket:{ticket_id}")
+    return resp
+
+
+@blueprint.get("/api/tickets/<ticket_id:int>")
+@signed_in()
+async def conversation_json(request: Request, ticket_id: int) -> HTTPResponse:
+    """The transcript and state of a conversation, for the page's live updates."""
+    found = await _load(request, ticket_id)
+    if isinstance(found, HTTPResponse):
+        return response.json({"error": "forbidden" if found.status == 403 else "not_found"}, status=found.status)
+    ticket: handoff.Ticket = found["ticket"]
+    return response.json({
+        "state": ticket.state,
+        "holder": found["holder"],
+        "window_open": found["window"].open,
+        "lines": [
+            {"at": line.at.strftime("%H:%M:%S"), "kind": line.kind, "text": line.text, "author": line.author,
+             "delivery": line.delivery}
+            for line in found["lines"]
+        ],
+    })
+
+
+async def _act(request: Request, ticket_id: int, action: str, allowed: str) -> tuple[handoff.Ticket | None, HTTPResponse | None]:
+    """The ticket if the account may do `allowed` (view/take/reply/manage) to it, else the refusal."""
+    state = console(request)
+    ticket = await state.db(handoff.get_ticket, ticket_id=ticket_id)
+    staff: store.Staff = request.ctx.staff
+    if ticket is None:
+        return None, render(request, "error.html", status=404, message="No such conversation.")
+    check = {"view": access.can_view, "take": access.can_take, "reply": access.can_reply, "manage": access.can_manage}[allowed]
+    if not access.can_view(staff, ticket):
+        await state.audit(request, "forbidden_conversation", target=f"ticket:{ticket_id}", detail=action)
+        return None, render(request, "error.html", status=403, message="This conversation belongs to another desk.")
+    if not check(staff, ticket):
+        await state.audit(request, f"{action}_refused", target=f"ticket:{ticket_id}", detail=f"state={ticket.state}")
+        reason = {
+            "take": "This conversation is not in the queue any more: another agent took it, or it was closed.",
+            "reply": "Only the agent who holds this open conversation can write to the person.",
+            "manage": "This conversation is closed, or you do not hold it.",
+        }.get(allowed, "Not allowed.")
+        return None, await _page(request, ticket_id, error=reason, status=409)
+    return ticket, None
+
+
+def _done(ticket_id: int, what: str) -> HTTPResponse:
+    return response.redirect(f"/tickets/{ticket_id}?done={what}")
+
+
+@blueprint.post("/tickets/<ticket_id:int>/take")
+@signed_in()
+async def take(request: Request, ticket_id: int) -> HTTPResponse:
+    """Take a queued conversation (one agent only; the person is told)."""
+    state = console(request)
+    _ticket, refusal = await _act(request, ticket_id, "take", "take")
+    if refusal is not None:
+        return refusal
+    try:
+        await desk.take(state.engine, ticket_id=ticket_id, agent_id=request.ctx.staff.id, now=state.clock())
+    except UnknownChannelError:
+        await state.audit(request, "channel_unreachable", target=f"ticket:{ticket_id}")
+        return await _page(request, ticket_id, error=UNREACHABLE, status=409)
+    except desk.HandoffError as err:
+        await state.audit(request, "take_refused", target=f"ticket:{ticket_id}")
+        return await _page(request, ticket_id, error=str(err), status=409)
+    await state.audit(request, "take", target=f"ticket:{ticket_id}")
+    return _done(ticket_id, "taken")
+
+
+@blueprint.post("/tickets/<ticket_id:int>/reply")
+@signed_in()
+async def reply(request: Request, ticket_id: int) -> HTTPResponse:
+    """Send a reply (typed, or a quick reply in the person's language) through the person's channel."""
+    state = console(request)
+    _ticket, refusal = await _act(request, ticket_id, "reply", "reply")
+    if refusal is not None:
+        return refusal
+    quick = request.form.get("quick") or ""
+    try:
+        if quick:
+            delivery = await desk.quick_reply(state.engine, ticket_id=ticket_id, agent_id=request.ctx.staff.id, key=quick,
+                                              now=state.clock())
+        else:
+            delivery = await desk.reply(state.engine, ticket_id=ticket_id, agent_id=request.ctx.staff.id,
+                                        text=(request.form.get("text") or "")[:4000], now=state.clock())
+    except UnknownChannelError:
+        await state.audit(request, "channel_unreachable", target=f"ticket:{ticket_id}")
+        return await _page(request, ticket_id, error=UNREACHABLE, status=409)
+    except desk.HandoffError as err:
+        await state.audit(request, "reply_refused", target=f"ticket:{ticket_id}")
+        return await _page(request, ticket_id, error=str(err), status=409)
+    await state.audit(
+        request, "quick_reply" if quick else "reply", target=f"ticket:{ticket_id}", detail=f"delivery={delivery.status}"
+    )
+    return _done(ticket_id, "replied")
+
+
+@blueprint.post("/tickets/<ticket_id:int>/note")
+@signed_in()
+async def note(request: Request, ticket_id: int) -> HTTPResponse:
+    """An internal note (never sent to the person)."""
+    state = console(request)
+    _ticket, refusal = await _act(request, ticket_id, "note", "view")
+    if refusal is not None:
+        return refusal
+    try:
+        await state.db(desk.add_note, ticket_id=ticket_id, agent_id=request.ctx.staff.id,
+                       text=(request.form.get("text") or "")[:4000], now=state.clock())
+    except desk.HandoffError as err:
+        return await _page(request, ticket_id, error=str(err), status=400)
+    await state.audit(request, "note", target=f"ticket:{ticket_id}")
+    return _done(ticket_id, "noted")
+
+
+@blueprint.post("/tickets/<ticket_id:int>/transfer")
+@signed_in()
+async def transfer(request: Request, ticket_id: int) -> HTTPResponse:
+    """Give the conversation to another agent, or put it in another desk's queue."""
+    state = console(request)
+    _ticket, refusal = await _act(request, ticket_id, "transfer", "manage")
+    if refusal is not None:
+        return refusal
+    target = request.form.get("to") or ""
+    kind, _, raw_id = target.partition(":")
+    if not raw_id.isdigit() or kind not in ("agent", "desk"):
+        return await _page(request, ticket_id, error="Choose an agent or a desk to transfer to.", status=400)
+    now, by = state.clock(), request.ctx.staff.id
+    if kind == "agent":
+        agent = await state.db(store.get_staff, staff_id=int(raw_id))
+        if agent is None or not agent.active:
+            return await _page(request, ticket_id, error="That agent does not exist or is deactivated.", status=400)
+        moved = await state.db(handoff.transfer_to_agent, ticket_id=ticket_id, by_agent=by, to_agent=agent.id, now=now)
+    else:
+        if await state.db(handoff.get_desk, desk_id=int(raw_id)) is None:
+            return await _page(request, ticket_id, error="That desk does not exist.", status=400)
+        moved = await state.db(handoff.transfer_to_desk, ticket_id=ticket_id, by_agent=by, desk_id=int(raw_id), now=now)
+    if moved is None:
+        return await _page(request, ticket_id, error="This conversation is closed: it cannot be transferred.", status=409)
+    await state.audit(request, "transfer", target=f"ticket:{ticket_id}", detail=target)
+    if access.can_view(request.ctx.staff, moved):
+        return _done(ticket_id, "transferred")
+    return response.redirect("/queue")
+
+
+@blueprint.post("/tickets/<ticket_id:int>/close")
+@signed_in()
+async def close(request: Request, ticket_id: int) -> HTTPResponse:
+    """Close: the bot answers again; the person is told and asked to rate the help."""
+    state = console(request)
+    _ticket, refusal = await _act(request, ticket_id, "close", "manage")
+    if refusal is not None:
+        return refusal
+    try:
+        await desk.close(state.engine, ticket_id=ticket_id, agent_id=request.ctx.staff.id, now=state.clock())
+    except UnknownChannelError:
+        await state.audit(request, "channel_unreachable", target=f"ticket:{ticket_id}")
+        return await _page(request, ticket_id, error=UNREACHABLE, status=409)
+    except desk.HandoffError as err:
+        return await _page(request, ticket_id, error=str(err), status=409)
+    await state.audit(request, "close", target=f"ticket:{ticket_id}")
+    return _done(ticket_id, "closed")
+
+
+@blueprint.post("/tickets/<ticket_id:int>/reveal")
+@signed_in()
+async def reveal(request: Request, ticket_id: int) -> HTTPResponse:
+    """Show the person's phone number to a supervisor (logged in the audit log)."""
+    state = console(request)
+    ticket, refusal = await _act(request, ticket_id, "reveal_number", "view")
+    if refusal is not None:
+        return refusal
+    assert ticket is not None
+    if not access.can_reveal_number(request.ctx.staff):
+        await state.audit(request, "reveal_number_refused", target=f"ticket:{ticket_id}")
+        return render(request, "error.html", status=403, message="Only supervisors can reveal a phone number.")
+    conversation = await state.db(channel_store.get_conversation, conversation_id=ticket.conversation_id)
+    await state.audit(request, "reveal_number", target=f"ticket:{ticket_id}")
+    number = conversation.address.removeprefix("whatsapp:") if conversation else "unknown"
+    return await _page(request, ticket_id, revealed=number)

@@ -1,0 +1,154 @@
+"""The gate every channel passes a person's message through before the bot may answer it.
+
+While the conversation has an open ticket, the message goes to the desk's transcript and the bot
+stays silent; the person can cancel the request (its button, or a cancel word). After staff close
+a ticket, a rating from 1 to 5 (a button or the bare digit) is recorded instead of reaching the
+bot. The state lives in the database, so it survives what breaks Rasa's own pause: an expired
+session, a restart, a typed ``/restart`` (which the channels pass as text anyway).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import unicodedata
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from rasa.core.channels.channel import OutputChannel
+
+from bot import i18n
+from bot.handoff import store
+from bot.handoff.escalation import CANCEL_PAYLOAD
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+RATE_PAYLOAD = re.compile(r"^/handoff_rate_([1-5])$")
+DIGIT = re.compile(r"^\s*([1-5])\s*[.)]?\s*$")
+RATING_WINDOW = timedelta(hours=24)
+# Declared commands that still reach the bot while the desk has the conversation.
+PASS_THROUGH = ("/delete_my_data",)
+CANCEL_WORDS = {"cancel", "cancelar", "annuler", "anile", "anule", "cancela", "cancelo"}
+
+Runner = Callable[..., Awaitable[Any]]
+Classifier = Callable[[str], Awaitable[str | None]]
+EMERGENCY_INTENT = "report_emergency"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A person's message as a channel received it (after mapping button replies to payloads)."""
+
+    conversation_id: str
+    channel: str
+    kind: str  # "text" | "location" | "media"
+    text: str | None
+    message_ref: str
+    media_url: str | None = None
+    media_content_type: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def rating_buttons() -> list[dict[str, str]]:
+    """The 1–5 rating buttons."""
+    return [{"title": str(n), "payload": f"/handoff_rate_{n}"} for n in range(1, 6)]
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip(" .!¡?¿")
+
+
+class HandoffGate:
+    """Decide, per message, whether the desk or the bot gets it."""
+
+    def __init__(self, run: Runner, *, clock: Callable[[], datetime], classify: Classifier | None = None) -> None:
+        """`run(function, **kwargs)` runs a ``bot.handoff.store`` function off the event loop.
+
+        `classify(text)` names the intent of a text (the assistant's NLU, without a dialogue
+        turn): a person who reports an emergency while waiting goes to the top of the queue.
+        """
+        self.run = run
+        self.clock = clock
+        self.classify = classify
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @asynccontextmanager
+    async def in_order(self, conversation_id: str) -> AsyncIterator[None]:
+        """Hold a conversation's messages in arrival order through the gate and the bot's turn.
+
+        Without it, a message that arrives while the turn that escalates is still running would
+        pass the gate (no ticket yet) and be answered by the bot after the escalation.
+        """
+        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and not getattr(lock, "_waiters", None):
+                self._locks.pop(conversation_id, None)
+
+    async def intercept(self, message: Incoming, output: OutputChannel) -> bool:
+        """True when the message was taken by the handoff: the channel must not run a bot turn."""
+        text = (message.text or "").strip()
+        if text in PASS_THROUGH:
+            return False
+        ticket: store.Ticket | None = await self.run(store.open_ticket_for, conversation_id=message.conversation_id)
+        if ticket is None:
+            return await self._rating(message, text, output)
+        if text == CANCEL_PAYLOAD or _fold(text) in CANCEL_WORDS:
+            cancelled = await self.run(store.cancel_ticket, conversation_id=message.conversation_id, now=self.clock())
+            if cancelled is not None:
+                await output.send_text_message(message.conversation_id, i18n.text("handoff_cancelled", ticket.language))
+                logger.info("handoff ticket %s cancelled by the person", ticket.id)
+            return True
+        if text.startswith("/handoff_"):
+            return True  # a stale button of an earlier ticket: nothing to do
+        await self.run(
+            store.add_message,
+            ticket_id=ticket.id,
+            kind=store.PERSON,
+            body=self._body(message),
+            media_url=message.media_url,
+            media_content_type=message.media_content_type,
+            message_ref=f"{message.channel}:{message.message_ref}"[:80],
+            now=self.clock(),
+        )
+        if not ticket.urgent and message.kind == "text" and text and await self._is_emergency(text):
+            if await self.run(store.make_urgent, ticket_id=ticket.id, now=self.clock()):
+                logger.warning("handoff ticket %s is now urgent: an emergency was reported while waiting", ticket.id)
+        return True
+
+    async def _is_emergency(self, text: str) -> bool:
+        if self.classify is None:
+            return False
+        try:
+            return await self.classify(text) == EMERGENCY_INTENT
+        except Exception as err:  # understanding is a bonus here: the message is already with the desk
+            logger.warning("could not classify a message during handoff (%s)", type(err).__name__)
+            return False
+
+    @staticmethod
+    def _body(message: Incoming) -> str | None:
+        if message.kind == "location":
+            return f"[location] {message.latitude},{message.longitude}"
+        return message.text or None
+
+    async def _rating(self, message: Incoming, text: str, output: OutputChannel) -> bool:
+        match = RATE_PAYLOAD.match(text) or DIGIT.match(text)
+        if match is None:
+            return text.startswith("/handoff_")  # a stale handoff button never reaches the bot
+        ticket: store.Ticket | None = await self.run(
+            store.awaiting_rating, conversation_id=message.conversation_id, since=self.clock() - RATING_WINDOW
+        )
+        if ticket is None:
+            return text.startswith("/handoff_")
+        if await self.run(store.record_rating, ticket_id=ticket.id, rating=int(match.group(1))):
+            await output.send_text_message(message.conversation_id, i18n.text("handoff_rating_thanks", ticket.language))
+        return True
