@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,8 +32,9 @@ class Settings:
         return self.environment == "production"
 
 
-def _int(name: str, default: int, minimum: int) -> int:
-    raw = os.environ.get(name, str(default))
+def int_setting(name: str, default: int, minimum: int, env: Mapping[str, str] | None = None) -> int:
+    """A whole-number setting from the environment, refused with a clear error when unusable."""
+    raw = (os.environ if env is None else env).get(name, str(default))
     try:
         value = int(raw)
     except ValueError as err:
@@ -49,7 +51,7 @@ def load_settings() -> Settings:
         environment=os.environ.get("VENTANILLA_ENV", "development"),
         database_url=os.environ.get("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'ventanilla.db'}"),
         tracker_database_url=os.environ.get("TRACKER_DATABASE_URL", default_tracker),
-        retention_days=_int("RETENTION_DAYS", 90, 1),
+        retention_days=int_setting("RETENTION_DAYS", 90, 1),
         rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN", ""),
     )
     if settings.is_production and settings.rasa_auth_token.lower() in _PLACEHOLDER_SECRETS:

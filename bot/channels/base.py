@@ -19,6 +19,7 @@ from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.shared.core.events import UserUttered
+from sanic import Blueprint
 from sqlalchemy.engine import Engine
 
 from bot.channels import store
@@ -165,6 +166,22 @@ class StoredChannel(InputChannel, abc.ABC):
     def _wake_sender(self) -> None:
         if self._sender is not None:
             self._sender.wake()
+
+    def lifecycle_blueprint(self, name: str, on_new_message: OnNewMessage) -> Blueprint:
+        """A blueprint that starts the channel with the server (seeing Rasa's agent) and stops it with it."""
+        self._on_new_message = on_new_message
+        hooks = Blueprint(name, __name__)
+
+        @hooks.listener("after_server_start")
+        async def _start(app: Any, _loop: Any) -> None:
+            self._agent = getattr(app.ctx, "agent", None)
+            await self.start()
+
+        @hooks.listener("before_server_stop")
+        async def _stop(_app: Any, _loop: Any) -> None:
+            await self.stop()
+
+        return hooks
 
     async def start(self) -> None:
         """Start the sender and process what a stopped process left unprocessed (once per process).

@@ -339,17 +339,7 @@ class TelegramInput(StoredChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """Routes: GET / (health), POST /webhook (updates)."""
-        self._on_new_message = on_new_message
-        hooks = Blueprint("telegram_webhook", __name__)
-
-        @hooks.listener("after_server_start")
-        async def _start(app: Any, _loop: Any) -> None:
-            self._agent = getattr(app.ctx, "agent", None)
-            await self.start()
-
-        @hooks.listener("before_server_stop")
-        async def _stop(_app: Any, _loop: Any) -> None:
-            await self.stop()
+        hooks = self.lifecycle_blueprint("telegram_webhook", on_new_message)
 
         @hooks.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:

@@ -155,17 +155,7 @@ class WhatsAppInput(StoredChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """Routes: GET / (health), POST /webhook (messages), POST /status (delivery callbacks)."""
-        self._on_new_message = on_new_message
-        hooks = Blueprint("whatsapp_webhook", __name__)
-
-        @hooks.listener("after_server_start")
-        async def _start(app: Any, _loop: Any) -> None:
-            self._agent = getattr(app.ctx, "agent", None)
-            await self.start()
-
-        @hooks.listener("before_server_stop")
-        async def _stop(_app: Any, _loop: Any) -> None:
-            await self.stop()
+        hooks = self.lifecycle_blueprint("whatsapp_webhook", on_new_message)
 
         @hooks.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:

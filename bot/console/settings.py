@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT, SettingsError
+from bot.settings import PROJECT_ROOT, SettingsError, int_setting
 
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "token", "test"}
 DEFAULT_RASA_URL = "http://127.0.0.1:5005/webhooks/rest/webhook"
@@ -29,17 +29,6 @@ class ConsoleSettings:
     database_url: str
     tracker_database_url: str
     poll_interval_ms: int = 1000
-
-
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
-    raw = env.get(name, str(default))
-    try:
-        value = int(raw)
-    except ValueError as err:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from err
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    return value
 
 
 def stored_secret(path: Path) -> str:
@@ -68,12 +57,12 @@ def load_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSe
     default_tracker = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
     return ConsoleSettings(
         host=env.get("CONSOLE_HOST", "127.0.0.1"),
-        port=_int(env, "CONSOLE_PORT", 5006, 1),
+        port=int_setting("CONSOLE_PORT", 5006, 1, env),
         secret=secret,
         secure_cookies=secure,
-        idle_timeout_minutes=_int(env, "CONSOLE_IDLE_MINUTES", 30, 1),
-        max_failed_signins=_int(env, "CONSOLE_MAX_FAILED_SIGNINS", 5, 1),
-        lockout_minutes=_int(env, "CONSOLE_LOCKOUT_MINUTES", 15, 1),
+        idle_timeout_minutes=int_setting("CONSOLE_IDLE_MINUTES", 30, 1, env),
+        max_failed_signins=int_setting("CONSOLE_MAX_FAILED_SIGNINS", 5, 1, env),
+        lockout_minutes=int_setting("CONSOLE_LOCKOUT_MINUTES", 15, 1, env),
         rasa_url=env.get("RASA_URL", DEFAULT_RASA_URL),
         database_url=env.get("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'ventanilla.db'}"),
         tracker_database_url=env.get("TRACKER_DATABASE_URL", default_tracker),

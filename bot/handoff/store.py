@@ -520,15 +520,18 @@ def conversation_tickets(engine: Engine, *, conversation_id: str) -> list[Ticket
 # -- privacy ----------------------------------------------------------------------------------
 
 
+def _delete_tickets(connection: Connection, ids: list[int]) -> None:
+    if ids:
+        connection.execute(messages.delete().where(messages.c.ticket_id.in_(ids)))
+        connection.execute(transitions.delete().where(transitions.c.ticket_id.in_(ids)))
+        connection.execute(tickets.delete().where(tickets.c.id.in_(ids)))
+
+
 def delete_conversation(engine: Engine, *, conversation_id: str) -> int:
     """Delete every ticket of a conversation with its transcript, notes and history; return how many tickets."""
     with engine.begin() as connection:
         ids = list(connection.scalars(sa.select(tickets.c.id).where(tickets.c.conversation_id == conversation_id)))
-        if not ids:
-            return 0
-        connection.execute(messages.delete().where(messages.c.ticket_id.in_(ids)))
-        connection.execute(transitions.delete().where(transitions.c.ticket_id.in_(ids)))
-        connection.execute(tickets.delete().where(tickets.c.id.in_(ids)))
+        _delete_tickets(connection, ids)
     return len(ids)
 
 
@@ -540,8 +543,5 @@ def purge_closed_before(engine: Engine, *, cutoff: datetime) -> int:
                 sa.select(tickets.c.id).where(tickets.c.state.in_((CLOSED, CANCELLED)), tickets.c.closed_at < cutoff)
             )
         )
-        if ids:
-            connection.execute(messages.delete().where(messages.c.ticket_id.in_(ids)))
-            connection.execute(transitions.delete().where(transitions.c.ticket_id.in_(ids)))
-            connection.execute(tickets.delete().where(tickets.c.id.in_(ids)))
+        _delete_tickets(connection, ids)
     return len(ids)
