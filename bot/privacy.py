@@ -38,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         cutoff = datetime.utcnow() - timedelta(days=settings.retention_days)
         tickets = handoff_store.purge_closed_before(default_engine(), cutoff=cutoff)
         print(f"purge: removed {tickets} handoff ticket(s) closed more than {settings.retention_days} days ago")
+        from bot.channels import store as channel_store
+
+        addresses = channel_store.purge_before(default_engine(), cutoff=cutoff)
+        print(f"purge: removed channel messages older than {settings.retention_days} days and {addresses} reply address(es)")
     return 0
 
 
