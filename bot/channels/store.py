@@ -672,6 +672,8 @@ def purge_before(engine: Engine, *, cutoff: datetime) -> int:
         connection.execute(outbox.delete().where(outbox.c.created_at < cutoff, outbox.c.status.in_(FINAL_OUTBOX_STATES)))
         waiting = sa.select(outbox.c.conversation_id).where(outbox.c.status.notin_(FINAL_OUTBOX_STATES))
         removed = connection.execute(
-            conversations.delete().where(conversations.c.last_inbound_at < cutoff, conversations.c.conversation_id.notin_(waiting))
+            conversations.delete().where(
+                conversations.c.last_inbound_at < cutoff, conversations.c.conversation_id.notin_(waiting)
+            )
         ).rowcount
     return int(removed or 0)
