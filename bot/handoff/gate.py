@@ -31,7 +31,8 @@ T = TypeVar("T")
 RATE_PAYLOAD = re.compile(r"^/handoff_rate_([1-5])$")
 DIGIT = re.compile(r"^\s*([1-5])\s*[.)]?\s*$")
 RATING_WINDOW = timedelta(hours=24)
-# Declared commands that still reach the bot while the desk has the conversation.
+# Declared commands that end the handoff and reach the bot: asking to delete one's data (the bot
+# asks for confirmation, and that answer must reach the bot too, so the request is cancelled).
 PASS_THROUGH = ("/delete_my_data",)
 CANCEL_WORDS = {"cancel", "cancelar", "annuler", "anile", "anule", "cancela", "cancelo"}
 
@@ -98,6 +99,8 @@ class HandoffGate:
         """True when the message was taken by the handoff: the channel must not run a bot turn."""
         text = (message.text or "").strip()
         if text in PASS_THROUGH:
+            if await self.run(store.cancel_ticket, conversation_id=message.conversation_id, now=self.clock()) is not None:
+                logger.info("handoff cancelled: the person asked to delete their data")
             return False
         ticket: store.Ticket | None = await self.run(store.open_ticket_for, conversation_id=message.conversation_id)
         if ticket is None:
