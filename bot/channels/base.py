@@ -22,8 +22,9 @@ from rasa.shared.core.events import UserUttered
 from sanic import Blueprint
 from sqlalchemy.engine import Engine
 
+from bot import i18n
 from bot.channels import store
-from bot.channels.outbox import Outbox
+from bot.channels.outbox import Outbox, OutboxOutput
 from bot.channels.runner import StoreRunner
 from bot.channels.sender import MessagesClient, OutboxSender, utc_now
 from bot.handoff.gate import HandoffGate, Incoming
@@ -305,10 +306,32 @@ class StoredChannel(InputChannel, abc.ABC):
         return (parsed.get("intent") or {}).get("name")
 
     async def hand_to_rasa(self, message: UserMessage) -> None:
-        """Run Rasa's turn for one message."""
+        """Run Rasa's turn for one message.
+
+        A turn that queues no reply at all (Rasa logs and swallows a failed custom action, e.g.
+        when the action server is down; or the turn raised) gets a short apology in the person's
+        language with what to do if in danger, so no one is left without an answer.
+        """
         if self._on_new_message is None:
             raise RuntimeError("the channel has no message handler (blueprint() was not called)")
-        await self._on_new_message(message)
+        try:
+            await self._on_new_message(message)
+        except asyncio.CancelledError:
+            raise  # stopped: the message is run again at the next start
+        except Exception:
+            await self._apologise_if_silent(message)
+            raise
+        await self._apologise_if_silent(message)
+
+    async def _apologise_if_silent(self, message: UserMessage) -> None:
+        output = message.output_channel
+        if isinstance(output, OutboxOutput) and output.position == 0:
+            logger.warning("the turn of message %s gave no reply: the person gets the apology", message.message_id)
+            language = await self.language_of(message.sender_id)
+            await output.send_text_message(
+                message.sender_id,
+                f"{i18n.text('assistant_unavailable', language)} {i18n.text('handoff_urgent_advice', language)}",
+            )
 
     async def turn_recorded(self, conversation_id: str, message_sid: str) -> bool:
         """Whether the tracker already holds the user message of this message id (Rasa's message_id)."""
@@ -323,7 +346,8 @@ class StoredChannel(InputChannel, abc.ABC):
         return any(isinstance(event, UserUttered) and event.message_id == message_sid for event in tracker.events)
 
     async def language_of(self, conversation_id: str) -> str | None:
-        """The conversation's language: the tracker's `language` slot when a Rasa agent is running."""
+        """The conversation's language: the tracker's `language` slot when a Rasa agent is running, else
+        the language detected in the person's latest message (the slot is set by the action server)."""
         if self._language_of is not None:
             return await self._language_of(conversation_id)
         tracker_store = getattr(self._agent, "tracker_store", None)
@@ -334,4 +358,7 @@ class StoredChannel(InputChannel, abc.ABC):
         except Exception as err:
             logger.warning("language lookup failed: %s", type(err).__name__)
             return None
-        return tracker.get_slot("language") if tracker is not None else None
+        if tracker is None:
+            return None
+        detected = (tracker.latest_message.parse_data or {}).get("language") if tracker.latest_message else None
+        return tracker.get_slot("language") or (detected if detected in i18n.LANGUAGES else None)
