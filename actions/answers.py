@@ -27,6 +27,8 @@ from bot.infodb.models import REGIONAL
 logger = logging.getLogger(__name__)
 
 EMERGENCY_TOPICS = ("report_emergency", "ask_emergency_numbers")
+# Topics whose answer is followed by action_handoff (stories/rules/topics.yml): no person button.
+ESCALATING_TOPICS = ("report_emergency", "report_labor_abuse")
 HELP_POINT_TOPIC = "find_help_point"
 
 
@@ -92,7 +94,8 @@ class ActionAnswerTopic(RepositoryAction):
         ):
             return [replies.ask_country_message(language)], True
         answer = self.repository.answer(topic=topic, country=country, language=language)
-        messages += replies.answer_messages(answer, language) if answer else replies.no_answer_messages(language)
+        offer_person = topic not in ESCALATING_TOPICS
+        messages += replies.answer_messages(answer, language, offer_person) if answer else replies.no_answer_messages(language)
         if topic == "ask_emergency_numbers":
             messages += numbers  # asked, not in danger: the introduction and its caveats first
         if topic == HELP_POINT_TOPIC:

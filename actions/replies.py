@@ -18,8 +18,9 @@ def person_button(language: str) -> dict[str, str]:
     return {"title": i18n.text("talk_to_person_button", language), "payload": "/request_human"}
 
 
-def answer_messages(view: AnswerView, language: str) -> list[Message]:
-    """An answer: any fallback note, then title, body and its source line, with a person button."""
+def answer_messages(view: AnswerView, language: str, offer_person: bool = True) -> list[Message]:
+    """An answer: any fallback note, then title, body and its source line, with a person button
+    (unless the conversation is being passed to a person anyway)."""
     messages: list[Message] = []
     notes = []
     if view.is_regional_fallback:
@@ -31,7 +32,8 @@ def answer_messages(view: AnswerView, language: str) -> list[Message]:
         messages.append({"text": "\n".join(notes)})
     sources = "; ".join(s.name for s in view.sources)
     source_line = i18n.text("source_line", language, sources=sources, verified=i18n.format_date(view.verified_at))
-    messages.append({"text": f"*{view.title}*\n{view.body}\n\n{source_line}", "buttons": [person_button(language)]})
+    buttons = [person_button(language)] if offer_person else []
+    messages.append({"text": f"*{view.title}*\n{view.body}\n\n{source_line}", "buttons": buttons})
     return messages
 
 

@@ -71,7 +71,7 @@ async def test_an_emergency_gets_the_numbers_first_and_goes_to_the_top_of_the_qu
     await say(agent, sender, "estoy en Honduras")
     replies = await say(agent, sender, "ayuda por favor me quieren matar")
     assert replies[0].startswith(i18n.text("hotlines_intro", "es", country="Honduras")) and "911" in replies[0]
-    assert replies[-1].startswith(i18n.text("handoff_queued_urgent", "es"))
+    assert i18n.text("handoff_queued_urgent", "es") in replies  # no buttons: Rasa sends each paragraph apart
     ticket = store.open_ticket_for(engine, conversation_id=sender)
     assert ticket is not None and ticket.urgent and ticket.reason == "emergency" and ticket.country == "HN"
     assert store.list_tickets(engine, states=(store.QUEUED,))[0].id == ticket.id

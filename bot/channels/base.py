@@ -33,6 +33,7 @@ from bot.settings import get_settings
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+SEND_GRACE_SECONDS = 10.0  # how long a stop waits for sends in flight
 LanguageLookup = Callable[[str], Awaitable[str | None]]
 MEDIA = "media"
 REQUEST_HUMAN_PAYLOAD = "/request_human"
@@ -222,6 +223,14 @@ class StoredChannel(InputChannel, abc.ABC):
     async def stop(self) -> None:
         """Stop the sender and the turns in flight; their claims are released for the next start."""
         await self.on_stop()
+        if self._sender is not None and self._sender_task is not None:
+            # Let a send already handed to the provider finish and be recorded, so that a clean stop
+            # (a deploy) does not send it again at the next start.
+            self._sender.request_stop()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._sender_task), timeout=SEND_GRACE_SECONDS)
+            except Exception:  # timed out or failed: cancelled below, recovered at the next start
+                pass
         tasks = [*self._tasks, *(t for t in (self._sender_task, self._keeper_task) if t is not None)]
         for task in tasks:
             task.cancel()

@@ -206,9 +206,15 @@ class OutboxSender:
         self.poll_interval = poll_interval
         self._wakeup = asyncio.Event()
         self._paced_wait: float | None = None
+        self._stopping = False
 
     def wake(self) -> None:
         """Look at the outbox now (a message was queued)."""
+        self._wakeup.set()
+
+    def request_stop(self) -> None:
+        """Finish the sends in flight, then leave `run_forever` (a clean stop sends nothing twice)."""
+        self._stopping = True
         self._wakeup.set()
 
     def backoff(self, attempts: int) -> timedelta:
@@ -272,8 +278,8 @@ class OutboxSender:
         self._wakeup.clear()
 
     async def run_forever(self) -> None:
-        """Send until cancelled; an unexpected error is logged (type only) and the loop goes on."""
-        while True:
+        """Send until cancelled or asked to stop; an unexpected error is logged (type only) and the loop goes on."""
+        while not self._stopping:
             tried = 0
             try:
                 tried = await self.send_due()
@@ -281,4 +287,5 @@ class OutboxSender:
                 raise
             except Exception as err:  # the loop must survive anything one message does
                 logger.error("outbox sender error: %s", type(err).__name__)
-            await self._sleep_until_due(tried)
+            if not self._stopping:
+                await self._sleep_until_due(tried)

@@ -451,7 +451,10 @@ def queue_reply(
                 last_id = connection.scalar(
                     sa.select(outbox.c.id).where(outbox.c.source_sid == source_sid, outbox.c.position == position + offset)
                 )
-        if row is not None:
+        # A numbered reply answers the turn's last menu: a later message of the same turn without
+        # buttons (e.g. "you are in the queue" after a country menu) does not clear it.
+        keeps_menu = button_map is None and not buttons and position > 0
+        if row is not None and not keeps_menu:
             new_map = buttons if button_map is None else button_map(list(row.last_buttons or []), buttons, last_id)
             connection.execute(
                 conversations.update().where(conversations.c.conversation_id == conversation_id).values(last_buttons=new_map)

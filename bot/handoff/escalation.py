@@ -123,4 +123,8 @@ def escalation_messages(result: Escalation, language: str | None) -> list[Messag
             )
         )
     parts.append(i18n.text("handoff_urgent_advice", language))
+    if result.ticket.urgent:
+        # No one-tap cancel in an emergency, and the country menu sent just before stays the one a
+        # numbered reply answers (cancelling is still possible by writing "cancel").
+        return [{"text": "\n\n".join(parts)}]
     return [{"text": "\n\n".join(parts), "buttons": [cancel_button(language)]}]

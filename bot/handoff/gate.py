@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 RATE_PAYLOAD = re.compile(r"^/handoff_rate_([1-5])$")
+# The country buttons the bot offers (actions/replies.ask_country_message). Channels only turn a
+# button the bot itself sent into a payload, so this cannot be typed.
+COUNTRY_CHOICE = re.compile(r'^/inform\{"country": "([A-Z]{2}|REGIONAL)"\}$')
 DIGIT = re.compile(r"^\s*([1-5])\s*[.)]?\s*$")
 RATING_WINDOW = timedelta(hours=24)
 # Declared commands that end the handoff and reach the bot: asking to delete one's data (the bot
@@ -113,6 +116,20 @@ class HandoffGate:
             return True
         if text.startswith("/handoff_"):
             return True  # a stale button of an earlier ticket: nothing to do
+        country = COUNTRY_CHOICE.match(text)
+        if ticket.urgent and country is not None:
+            # In danger and asked for the country before the desk took over: the bot answers with that
+            # country's emergency numbers at once; the desk sees the choice and the ticket's country.
+            await self.run(
+                store.add_message,
+                ticket_id=ticket.id,
+                kind=store.PERSON,
+                body=f"[country] {country.group(1)}",
+                message_ref=f"{message.channel}:{message.message_ref}"[:80],
+                now=self.clock(),
+            )
+            await self.run(store.set_country, ticket_id=ticket.id, country=country.group(1))
+            return False
         await self.run(
             store.add_message,
             ticket_id=ticket.id,

@@ -288,6 +288,14 @@ def make_urgent(engine: Engine, *, ticket_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
+def set_country(engine: Engine, *, ticket_id: int, country: str) -> None:
+    """Record the country the person chose after the ticket opened (REGIONAL means unknown)."""
+    with engine.begin() as connection:
+        connection.execute(
+            tickets.update().where(tickets.c.id == ticket_id).values(country=None if country == "REGIONAL" else country)
+        )
+
+
 def get_ticket(engine: Engine, *, ticket_id: int) -> Ticket | None:
     """One ticket (None when unknown)."""
     with engine.connect() as connection:

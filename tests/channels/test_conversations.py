@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from bot import i18n
 from bot.channels import store
 from bot.channels.text import render_menu
+from bot.handoff import store as handoff_store
 from bot.settings import PROJECT_ROOT
 from tests.channels.conftest import BOT_NUMBER, Clock, Harness, eventually, new_sid, start_harness, stop_harness
 from tests.channels.fake_twilio import FakeTwilio
@@ -161,3 +162,21 @@ async def test_a_turn_rasa_saved_before_a_restart_is_not_run_again(
         assert len(twilio.bodies_to(person)) == 3  # the welcome, once
     finally:
         await stop_harness(second)
+
+
+async def test_in_danger_without_a_country_the_country_button_still_gets_the_numbers(rasa_channel: Harness) -> None:
+    harness = rasa_channel
+    person = f"whatsapp:+50499{os.getpid() % 10**6:06d}"
+    await turn(harness, person, "hola buenas tardes")
+    danger = await turn(harness, person, "ayuda por favor me quieren matar")
+    assert danger[0].startswith(i18n.text("hotlines_ask_country", "es"))
+    assert danger[-1].startswith(i18n.text("handoff_queued_urgent", "es"))
+    menu = [line for line in danger[0].splitlines() if line.endswith(i18n.country_name("HN", "es"))]
+    number = menu[0].split(".")[0]
+    numbers = await turn(harness, person, number)  # "Honduras", by its number in the menu
+    assert numbers[0].startswith(i18n.text("hotlines_intro", "es", country="Honduras")) and "911" in numbers[0]
+    ticket = handoff_store.open_ticket_for(harness.engine, conversation_id=harness.cid(person))
+    assert ticket is not None and ticket.urgent and ticket.country == "HN"
+    assert [m.body for m in handoff_store.ticket_messages(harness.engine, ticket_id=ticket.id)] == ["[country] HN"]
+    later = await turn(harness, person, "estoy escondido en una casa")
+    assert later == []  # the desk has the conversation: the bot stays silent

@@ -93,7 +93,7 @@ async def test_one_message_delivered_to_two_instances_at_once_is_answered_once(
     posts = [harness.send(PERSON, f"m{n}", sid=sid) for n, sid in enumerate(sids) for harness in (first, second, first, second)]
     responses = await asyncio.gather(*posts)
     assert {r.status_code for r in responses} == {200}
-    await eventually(lambda: len(twilio.sent) >= 5)
+    await eventually(lambda: len(twilio.sent) >= 5, timeout=20)
     await asyncio.sleep(0.5)
     assert sorted(first.bot.texts() + second.bot.texts()) == [f"m{n}" for n in range(5)]
     assert sorted(twilio.bodies_to(PERSON)) == [f"echo: m{n}" for n in range(5)]
