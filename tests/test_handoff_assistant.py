@@ -74,7 +74,10 @@ async def test_an_emergency_gets_the_numbers_first_and_goes_to_the_top_of_the_qu
     assert i18n.text("handoff_queued_urgent", "es") in replies  # no buttons: Rasa sends each paragraph apart
     ticket = store.open_ticket_for(engine, conversation_id=sender)
     assert ticket is not None and ticket.urgent and ticket.reason == "emergency" and ticket.country == "HN"
-    assert store.list_tickets(engine, states=(store.QUEUED,))[0].id == ticket.id
+    earlier = store.open_ticket_for(engine, conversation_id=waiting)
+    assert earlier is not None and not earlier.urgent
+    queue = [t.id for t in store.list_tickets(engine, states=(store.QUEUED,))]
+    assert queue.index(ticket.id) < queue.index(earlier.id)  # ahead of those who asked earlier, not urgently
 
 
 async def test_labor_abuse_gets_the_answer_and_a_person(agent: Any, engine: Any) -> None:
