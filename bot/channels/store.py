@@ -161,7 +161,7 @@ def create_all(engine: Engine) -> None:
     metadata.create_all(engine)
 
 
-def _insert(connection: Connection) -> Any:
+def dialect_insert(connection: Connection) -> Any:
     """The dialect's INSERT (with ON CONFLICT support on SQLite and PostgreSQL)."""
     if connection.dialect.name == "postgresql":
         return postgresql.insert
@@ -428,7 +428,7 @@ def queue_reply(
     with engine.begin() as connection:
         row = connection.execute(sa.select(conversations).where(conversations.c.conversation_id == conversation_id)).first()
         status = status_for(_conversation(row) if row is not None else None)
-        insert = _insert(connection)
+        insert = dialect_insert(connection)
         last_id: int | None = None
         for offset, part in enumerate(parts):
             values = {

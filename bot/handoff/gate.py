@@ -81,7 +81,7 @@ class HandoffGate:
         self.run = run
         self.clock = clock
         self.classify = classify
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # lock and how many hold or wait for it
 
     @asynccontextmanager
     async def in_order(self, conversation_id: str) -> AsyncIterator[None]:
@@ -90,13 +90,17 @@ class HandoffGate:
         Without it, a message that arrives while the turn that escalates is still running would
         pass the gate (no ticket yet) and be answered by the bot after the escalation.
         """
-        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        lock, users = self._locks.get(conversation_id, (asyncio.Lock(), 0))
+        self._locks[conversation_id] = (lock, users + 1)
         try:
             async with lock:
                 yield
         finally:
-            if not lock.locked() and not getattr(lock, "_waiters", None):
-                self._locks.pop(conversation_id, None)
+            lock, users = self._locks[conversation_id]
+            if users == 1:
+                del self._locks[conversation_id]  # no one else waits: forget the conversation's lock
+            else:
+                self._locks[conversation_id] = (lock, users - 1)
 
     async def intercept(self, message: Incoming, output: OutputChannel) -> bool:
         """True when the message was taken by the handoff: the channel must not run a bot turn."""

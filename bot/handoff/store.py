@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from bot.channels.store import dialect_insert
 from bot.handoff.tables import desks, messages, metadata, tickets, transitions
 
 QUEUED, WITH_STAFF, CLOSED, CANCELLED = "queued", "with_staff", "closed", "cancelled"
@@ -103,10 +103,6 @@ def create_all(engine: Engine) -> None:
     metadata.create_all(engine)
 
 
-def _insert(connection: Connection) -> Any:
-    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-
-
 def _desk(row: Any) -> Desk:
     return Desk(
         id=row.id,
@@ -178,7 +174,7 @@ def upsert_desk(
         "active": active,
     }
     with engine.begin() as connection:
-        insert = _insert(connection)
+        insert = dialect_insert(connection)
         connection.execute(insert(desks).values(code=code, **values).on_conflict_do_update(index_elements=["code"], set_=values))
         return int(connection.scalar(sa.select(desks.c.id).where(desks.c.code == code)))
 
@@ -248,7 +244,7 @@ def open_ticket(
     escalation of an open ticket makes it urgent.
     """
     with engine.begin() as connection:
-        insert = _insert(connection)
+        insert = dialect_insert(connection)
         result = connection.execute(
             insert(tickets)
             .values(
@@ -492,7 +488,7 @@ def add_message(
 ) -> int | None:
     """Add a message to a ticket's transcript; None when `message_ref` was recorded already."""
     with engine.begin() as connection:
-        insert = _insert(connection)
+        insert = dialect_insert(connection)
         statement = insert(messages).values(
             ticket_id=ticket_id,
             kind=kind,
