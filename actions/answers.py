@@ -1,9 +1,12 @@
 """Answer topic questions from the information database.
 
 One action serves every topic intent: it reads the topic (the latest intent, or the topic that was
-waiting for the person's country), asks for the country once when the answer depends on it, and
-answers in the conversation language with the source and the date it was verified. Emergencies get
-the country's emergency numbers before anything else; help-point questions get the nearest places.
+waiting for the person's country) and the two countries of the question (``actions.places``: the
+country the question is about, and where the person is). It answers for the question's country
+first, asks where the person is only when the answer depends on it and no country was named, and
+answers in the conversation language with the sources and the date a person last checked them.
+Emergencies get the emergency numbers of where the person is before anything else; help-point
+questions get the nearest places.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import replies
 from actions.base import RepositoryAction
 from actions.events import latest_intent, shared_location
+from actions.places import Places, read_places
 from bot import i18n
 from bot.infodb.content import TOPICS
 from bot.infodb.models import REGIONAL
@@ -54,9 +58,13 @@ class ActionAnswerTopic(RepositoryAction):
             dispatcher.utter_message(response="utter_inform_ack")
             dispatcher.utter_message(response="utter_main_menu")
             return events
-        country = tracker.get_slot("country")
+        places = read_places(tracker)
+        if topic == "report_emergency" and places.question and not places.location:
+            # In danger, the place named is where the person is: keep it for the numbers and the ticket.
+            places = Places(places.question, places.question, places.origin)
+            events.append(SlotSet("country", places.question))
         try:
-            messages, asked = self._compose(tracker, topic, country, language)
+            messages, asked = self._compose(tracker, topic, places, language)
         except SQLAlchemyError as err:
             # The error's text can carry query parameters; log only its type (privacy).
             logger.error("The information database is unavailable (%s).", type(err).__name__)
@@ -66,14 +74,15 @@ class ActionAnswerTopic(RepositoryAction):
         for message in messages:
             dispatcher.utter_message(**message)
         if asked:
-            return [SlotSet("pending_topic", topic), SlotSet("country_asked", True)]
+            return [*events, SlotSet("pending_topic", topic), SlotSet("country_asked", True)]
         return events
 
     def _compose(
-        self, tracker: Tracker, topic: str, country: str | None, language: str
+        self, tracker: Tracker, topic: str, places: Places, language: str
     ) -> tuple[list[replies.Message], bool]:
         """Build the reply; the flag says the country was asked for."""
         messages: list[replies.Message] = []
+        country = places.answer_country(topic)
         known_country = country if country and country != REGIONAL else None
         asked = False
         numbers = (
@@ -96,6 +105,11 @@ class ActionAnswerTopic(RepositoryAction):
         answer = self.repository.answer(topic=topic, country=country, language=language)
         offer_person = topic not in ESCALATING_TOPICS
         messages += replies.answer_messages(answer, language, offer_person) if answer else replies.no_answer_messages(language)
+        origin = places.origin_also(topic)
+        if origin and answer and answer.country != REGIONAL:
+            from_origin = self.repository.answer(topic=topic, country=origin, language=language)
+            if from_origin and from_origin.country == origin:
+                messages += replies.answer_messages(from_origin, language, offer_person)
         if topic == "ask_emergency_numbers":
             messages += numbers  # asked, not in danger: the introduction and its caveats first
         if topic == HELP_POINT_TOPIC:

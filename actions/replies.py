@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from bot import i18n
+from bot.infodb.freshness import SourceAge
 from bot.infodb.queries import AnswerView, HelpPointView, HotlineView
 
 Message = dict[str, Any]
@@ -30,11 +31,23 @@ def answer_messages(view: AnswerView, language: str, offer_person: bool = True) 
         notes.append(i18n.text("language_note", language, language=names.get(view.language, view.language)))
     if notes:
         messages.append({"text": "\n".join(notes)})
-    sources = "; ".join(s.name for s in view.sources)
-    source_line = i18n.text("source_line", language, sources=sources, verified=i18n.format_date(view.verified_at))
+    source_line = _source_line(view, language)
     buttons = [person_button(language)] if offer_person else []
     messages.append({"text": f"*{view.title}*\n{view.body}\n\n{source_line}", "buttons": buttons})
     return messages
+
+
+def _source_line(view: AnswerView, language: str) -> str:
+    """Sources, the day a person last checked them (or that nobody has yet), and a word on old or
+    undated sources."""
+    sources = "; ".join(s.name for s in view.sources)
+    if view.verified_at is None:
+        line = i18n.text("source_line_unverified", language, sources=sources)
+    else:
+        line = i18n.text("source_line", language, sources=sources, verified=i18n.format_date(view.verified_at))
+    if view.source_age is not SourceAge.CURRENT:
+        line += " " + i18n.text(f"sources_{view.source_age.value}", language)
+    return line
 
 
 def no_answer_messages(language: str) -> list[Message]:

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
                     if has_answers(session):
                         print("content already imported: kept as it is (edits made in the console stay)")
                         return 0
-            bundle = load_bundle(Path(args.directory), date.today())
+            bundle = load_bundle(Path(args.directory))
             with session_scope() as session:
                 counts = import_bundle(session, bundle)
             print("imported " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
@@ -92,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             with session_scope() as session:
                 stale = stale_content(session, verified_before=cutoff)
             for kind, key, verified in stale:
-                print(f"{verified.isoformat()}  {kind:<10}  {key}")
-            print(f"{len(stale)} item(s) not verified since {cutoff.isoformat()}")
+                print(f"{verified.isoformat() if verified else 'never':<10}  {kind:<10}  {key}")
+            print(f"{len(stale)} item(s) never checked by a person or not since {cutoff.isoformat()}")
     except ContentError as err:
         print(f"error: {err}", file=sys.stderr)
         print("nothing was imported", file=sys.stderr)

@@ -78,7 +78,7 @@ class AnswerData:
     facts: list[str]
     sources: list[SourceData]
     texts: dict[str, tuple[str, str]]
-    verified_at: date
+    verified_at: date | None  # the day a person last checked it against its sources; None: never
     origin: str = ""
 
     @property
@@ -106,7 +106,10 @@ def _require(mapping: dict[str, Any], key: str, path: Path, kind: type = str) ->
     return value
 
 
-def _date(value: Any, path: Path, line: int | None) -> date:
+def _date(value: Any, path: Path, line: int | None) -> date | None:
+    """A verification date; none (never checked by a person) when the file gives none."""
+    if value is None or value == "":
+        return None
     if isinstance(value, date):
         return value
     try:
@@ -138,7 +141,7 @@ def load_facts(path: Path) -> dict[str, dict[str, str]]:
 
 
 def parse_answer(
-    raw: dict[str, Any], topic: str, facts: dict[str, dict[str, str]], path: Path, default_verified: date
+    raw: dict[str, Any], topic: str, facts: dict[str, dict[str, str]], path: Path, default_verified: date | None = None
 ) -> AnswerData:
     """Validate one answer mapping."""
     line = raw.get("__line__")
@@ -166,7 +169,7 @@ def parse_answer(
     return AnswerData(topic, country, fact_ids, sources, texts, verified, origin=f"{path}:{line}")
 
 
-def load_answers(directory: Path, facts: dict[str, dict[str, str]], default_verified: date) -> list[AnswerData]:
+def load_answers(directory: Path, facts: dict[str, dict[str, str]], default_verified: date | None = None) -> list[AnswerData]:
     """Read content/answers/*.yml."""
     answers: list[AnswerData] = []
     seen: dict[str, str] = {}
@@ -190,7 +193,7 @@ def _worst_flag(fact_ids: list[str], facts: dict[str, dict[str, str]]) -> str:
     return max(known, key=FLAG_ORDER.index) if known else "CHECK"
 
 
-def load_hotlines(path: Path, facts: dict[str, dict[str, str]], default_verified: date) -> list[dict[str, Any]]:
+def load_hotlines(path: Path, facts: dict[str, dict[str, str]], default_verified: date | None = None) -> list[dict[str, Any]]:
     """Read content/hotlines.yml."""
     rows = []
     for raw in (load_yaml(path) or {}).get("hotlines") or []:
@@ -213,7 +216,7 @@ def load_hotlines(path: Path, facts: dict[str, dict[str, str]], default_verified
     return rows
 
 
-def load_help_points(path: Path, facts: dict[str, dict[str, str]], default_verified: date) -> list[dict[str, Any]]:
+def load_help_points(path: Path, facts: dict[str, dict[str, str]], default_verified: date | None = None) -> list[dict[str, Any]]:
     """Read content/help_points.yml."""
     rows = []
     for raw in (load_yaml(path) or {}).get("help_points") or []:
@@ -245,7 +248,7 @@ def _strip_lines(value: Any) -> Any:
     return value
 
 
-def load_bundle(directory: Path, default_verified: date) -> ContentBundle:
+def load_bundle(directory: Path, default_verified: date | None = None) -> ContentBundle:
     """Read and validate a whole content directory."""
     facts = load_facts(directory / "facts.yml")
     bundle = ContentBundle(facts=facts)
@@ -279,10 +282,13 @@ def upsert_answer(session: Session, data: AnswerData) -> Answer:
     if answer is None:
         answer = Answer(topic_id=data.topic, country=data.country)
         session.add(answer)
-    answer.verified_at = data.verified_at
+    existing = {t.language: t for t in answer.texts}
+    unchanged = {lang: (t.title, t.body) for lang, t in existing.items()} == data.texts
+    # A check a person made in the console still holds when a re-import brings the same texts.
+    if data.verified_at is not None or not unchanged:
+        answer.verified_at = data.verified_at
     answer.updated_at = sa.func.now()
     answer.facts = [session.get(Fact, fact_id) for fact_id in data.facts]
-    existing = {t.language: t for t in answer.texts}
     for language, (title, body) in data.texts.items():
         text = existing.get(language) or AnswerText(language=language)
         text.title, text.body = title, body
@@ -322,7 +328,7 @@ def export_answers_csv(session: Session, path: Path) -> int:
                 writer.writerow({
                     "topic": answer.topic_id, "country": answer.country, "language": text.language,
                     "title": text.title, "body": text.body, "facts": " ".join(f.id for f in answer.facts),
-                    "sources": sources, "verified_at": answer.verified_at.isoformat(),
+                    "sources": sources, "verified_at": answer.verified_at.isoformat() if answer.verified_at else "",
                 })
                 rows += 1
     return rows
@@ -350,7 +356,7 @@ def load_answers_csv(path: Path, facts: dict[str, dict[str, str]]) -> list[Answe
                 raise ContentError(path, line, f"sources must be a JSON list of {{name, url, date}}: {err}") from err
             entry = grouped.setdefault((row["topic"], row["country"]), {
                 "line": line, "facts": _check_facts(row["facts"].split(), facts, path, line),
-                "sources": sources, "texts": {}, "verified_at": _date(row["verified_at"], path, line),
+                "sources": sources, "texts": {}, "verified_at": _date(row.get("verified_at"), path, line),
             })
             entry["texts"][row["language"]] = (row["title"], row["body"])
     answers = []

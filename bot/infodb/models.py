@@ -50,7 +50,7 @@ class Answer(Base):  # type: ignore[valid-type,misc]
     id = sa.Column(sa.Integer, primary_key=True)
     topic_id = sa.Column(sa.String(64), sa.ForeignKey("topics.id"), nullable=False, index=True)
     country = sa.Column(sa.String(16), nullable=False)
-    verified_at = sa.Column(sa.Date, nullable=False)
+    verified_at = sa.Column(sa.Date)  # the day a person last checked it against its sources; NULL: never
     updated_at = sa.Column(sa.DateTime, nullable=False, default=datetime.utcnow)
 
     texts = relationship("AnswerText", cascade="all, delete-orphan", back_populates="answer")
@@ -115,7 +115,7 @@ class HelpPoint(Base):  # type: ignore[valid-type,misc]
     languages = sa.Column(sa.JSON, nullable=False, default=list)
     services = sa.Column(sa.JSON, nullable=False, default=dict)  # {language: text}
     fact_ids = sa.Column(sa.JSON, nullable=False, default=list)
-    verified_at = sa.Column(sa.Date, nullable=False)
+    verified_at = sa.Column(sa.Date)  # the day a person last checked it against its sources; NULL: never
 
 
 class Hotline(Base):  # type: ignore[valid-type,misc]
@@ -135,7 +135,7 @@ class Hotline(Base):  # type: ignore[valid-type,misc]
     source_name = sa.Column(sa.Text, nullable=False)
     source_url = sa.Column(sa.Text)
     source_date = sa.Column(sa.Text, nullable=False)
-    verified_at = sa.Column(sa.Date, nullable=False)
+    verified_at = sa.Column(sa.Date)  # the day a person last checked it against its sources; NULL: never
 
 
 def today() -> date:

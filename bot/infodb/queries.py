@@ -10,7 +10,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from bot.infodb.models import REGIONAL, Answer, AnswerText, Fact, HelpPoint, Hotline, Topic
+from bot.infodb.freshness import SourceAge, oldest_age
+from bot.infodb.models import REGIONAL, Answer, AnswerText, Fact, HelpPoint, Hotline, Topic, today
 
 FALLBACK_LANGUAGES = ("es", "en")
 UNSETTLED_FLAGS = ("CHECK", "CONFLICT", "GAP")
@@ -36,9 +37,10 @@ class AnswerView:
     title: str
     body: str
     sources: list[SourceView]
-    verified_at: date
+    verified_at: date | None  # the day a person last checked it against its sources; None: never
     requested_country: str | None
     requested_language: str
+    source_age: SourceAge = SourceAge.CURRENT  # the most worrying age among its cited facts' sources
 
     @property
     def is_regional_fallback(self) -> bool:
@@ -66,7 +68,7 @@ class HelpPointView:
     location_precision: str
     services: dict[str, str]
     distance_km: float | None
-    verified_at: date
+    verified_at: date | None
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class HotlineView:
     flag: str
     source_name: str
     source_date: str
-    verified_at: date
+    verified_at: date | None
 
     @property
     def unsettled(self) -> bool:
@@ -112,6 +114,7 @@ def _view(answer: Answer, text: AnswerText, requested_country: str | None, langu
         verified_at=answer.verified_at,
         requested_country=requested_country,
         requested_language=language,
+        source_age=oldest_age([f.source_date for f in answer.facts], today()),
     )
 
 
@@ -121,7 +124,7 @@ def find_answer(session: Session, *, topic: str, country: str | None, language: 
     answers = session.scalars(
         sa.select(Answer)
         .where(Answer.topic_id == topic, Answer.country.in_(countries))
-        .options(selectinload(Answer.texts), selectinload(Answer.sources))
+        .options(selectinload(Answer.texts), selectinload(Answer.sources), selectinload(Answer.facts))
     ).all()
     by_country = {a.country: a for a in answers}
     for candidate in countries:
@@ -227,16 +230,14 @@ def hotlines_for(session: Session, *, country: str, kinds: tuple[str, ...] | Non
     ]
 
 
-def stale_content(session: Session, *, verified_before: date) -> list[tuple[str, str, date]]:
-    """Everything last verified before a date: (kind, key, verified_at)."""
-    stale: list[tuple[str, str, date]] = []
-    for answer in session.scalars(sa.select(Answer).where(Answer.verified_at < verified_before)).all():
-        stale.append(("answer", answer.key, answer.verified_at))
-    for point in session.scalars(sa.select(HelpPoint).where(HelpPoint.verified_at < verified_before)).all():
-        stale.append(("help_point", point.key, point.verified_at))
-    for line in session.scalars(sa.select(Hotline).where(Hotline.verified_at < verified_before)).all():
-        stale.append(("hotline", line.key, line.verified_at))
-    return sorted(stale, key=lambda row: row[2])
+def stale_content(session: Session, *, verified_before: date) -> list[tuple[str, str, date | None]]:
+    """Everything never checked by a person, then everything last checked before a date, oldest
+    first: (kind, key, verified_at or None)."""
+    stale: list[tuple[str, str, date | None]] = []
+    for kind, model in (("answer", Answer), ("help_point", HelpPoint), ("hotline", Hotline)):
+        query = sa.select(model).where(sa.or_(model.verified_at.is_(None), model.verified_at < verified_before))
+        stale += [(kind, row.key, row.verified_at) for row in session.scalars(query).all()]
+    return sorted(stale, key=lambda row: (row[2] is not None, row[2] or date.min, row[0], row[1]))
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,7 @@ class AnswerSummary:
     topic: str
     country: str
     languages: list[str]
-    verified_at: date
+    verified_at: date | None
     fact_ids: list[str]
 
 

@@ -1,4 +1,7 @@
-"""Rasa NLU component: countries (as ISO 3166 codes) and language names, from a spaCy entity ruler."""
+"""Rasa NLU component: countries (ISO 3166 codes, with a role), language names and programmes.
+
+The entities come from a spaCy entity ruler over the gazetteers (``bot/nlu/gazetteer/``).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from bot.nlu import gazetteer
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class CountryExtractor(GraphComponent, EntityExtractorMixin):
-    """Adds ``country`` and ``target_language`` entities found by the gazetteer."""
+    """Adds ``country`` (with a ``role`` when a cue gives one), ``target_language`` and ``programme``."""
 
     def __init__(self, config: dict[str, Any], nlp: Language | None = None) -> None:
         """Create the extractor; the spaCy pipeline is built from the gazetteers unless given."""
@@ -39,19 +42,24 @@ class CountryExtractor(GraphComponent, EntityExtractorMixin):
     def process(self, messages: list[Message]) -> list[Message]:
         """Append the gazetteer entities to each message."""
         for message in messages:
-            found = [
-                {
-                    "entity": match.label,
-                    "value": match.value,
-                    "start": match.start,
-                    "end": match.end,
-                    "confidence_entity": 1.0,
-                }
-                for match in gazetteer.find(self._nlp, str(message.get(TEXT) or ""))
-            ]
+            found = [_entity(match) for match in gazetteer.find(self._nlp, str(message.get(TEXT) or ""))]
             message.set(
                 ENTITIES,
                 message.get(ENTITIES, []) + self.add_extractor_name(found),
                 add_to_output=True,
             )
         return messages
+
+
+def _entity(match: gazetteer.Match) -> dict[str, Any]:
+    """A Rasa entity from a gazetteer match (``role`` only when a cue gave one)."""
+    entity: dict[str, Any] = {
+        "entity": match.label,
+        "value": match.value,
+        "start": match.start,
+        "end": match.end,
+        "confidence_entity": 1.0,
+    }
+    if match.role:
+        entity["role"] = match.role
+    return entity

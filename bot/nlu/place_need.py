@@ -1,0 +1,103 @@
+"""Rasa NLU component: a message with a place and a need is the need, not a bare detail.
+
+The classifier reads "estoy en guatemala y necesito llamar a la policia" as ``inform`` because the
+place dominates it. ``PlaceAndNeed`` (after the intent classifier, before the fallback classifier)
+looks at what is left once places, programmes, role cues and filler words are taken out: if words
+remain, the message asks for something, and the best-ranked intent that is a need replaces
+``inform``. A programme or institution named in a message the classifier could not place
+("h2a?", "y la comar") asks about that programme's topic.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu import gazetteer
+from bot.nlu.guards import _StatelessComponent
+from bot.nlu.text import fold, words
+
+INFORM = "inform"
+# Intents that are not a need: a detail, or conversation glue around it.
+NOT_A_NEED = frozenset({INFORM, "greet", "goodbye", "thank", "affirm", "deny"})
+# Intents a programme's topic may replace: the classifier did not find a question in the message.
+NO_QUESTION = frozenset({INFORM, "greet", "thank", "affirm", "deny", "out_of_scope", "ask_capabilities"})
+SHORTEST_CONTENT_WORD = 3
+
+
+@lru_cache(maxsize=1)
+def _empty_words() -> frozenset[str]:
+    """Filler words and the words of every role cue and article."""
+    table = gazetteer.cues()
+    cue_words = {w for name in (*gazetteer.ROLES, "articles", "filler") for cue in table.get(name, []) for w in cue}
+    return frozenset(cue_words)
+
+
+def residue(text: str, entities: list[dict[str, Any]]) -> list[str]:
+    """The words of a message that are neither a place, a programme, a cue nor filler."""
+    chars = list(text)
+    for entity in entities:
+        if entity.get("entity") in (gazetteer.COUNTRY, gazetteer.PROGRAMME):
+            for i in range(int(entity.get("start", 0)), min(int(entity.get("end", 0)), len(chars))):
+                chars[i] = " "
+    empty = _empty_words()
+    return [w for w in words(fold("".join(chars))) if len(w) >= SHORTEST_CONTENT_WORD and w not in empty]
+
+
+def _programme_topic(entities: list[dict[str, Any]]) -> str | None:
+    known = gazetteer.programmes()
+    for entity in entities:
+        if entity.get("entity") == gazetteer.PROGRAMME:
+            programme = known.get(str(entity.get("value")))
+            if programme and programme.topic:
+                return programme.topic
+    return None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class PlaceAndNeed(_StatelessComponent):
+    """Keeps the need of a message that also names a place (or a programme)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """The least confidence a need must have in the ranking to replace ``inform``; the
+        confidence under which a programme's topic replaces the classifier's choice."""
+        return {"min_need_confidence": 0.02, "programme_below": 0.5}
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Rewrite the intent of messages that carry a need beside a place or a programme."""
+        for message in messages:
+            self._rewrite(message)
+        return messages
+
+    def _rewrite(self, message: Message) -> None:
+        intent = dict(message.get(INTENT) or {})
+        name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+        if not name:
+            return
+        entities = list(message.get(ENTITIES) or [])
+        ranking = list(message.get(INTENT_RANKING_KEY) or [])
+        chosen: str | None = None
+        topic = _programme_topic(entities)
+        if topic and topic != name and (name in NO_QUESTION or confidence < float(self._config["programme_below"])):
+            chosen = topic
+        elif name == INFORM and residue(str(message.get(TEXT) or ""), entities):
+            need = next((r for r in ranking if r.get("name") not in NOT_A_NEED), None)
+            if need and float(need.get("confidence") or 0.0) >= float(self._config["min_need_confidence"]):
+                chosen = str(need["name"])
+        if chosen is None:
+            return
+        # The classifier was sure the message is about a place; the need inherits that certainty.
+        new_intent = {"name": chosen, "confidence": max(confidence, _confidence_of(ranking, chosen))}
+        message.set(INTENT, new_intent, add_to_output=True)
+        message.set(
+            INTENT_RANKING_KEY, [new_intent, *(r for r in ranking if r.get("name") != chosen)], add_to_output=True
+        )
+
+
+def _confidence_of(ranking: list[dict[str, Any]], name: str) -> float:
+    return next((float(r.get("confidence") or 0.0) for r in ranking if r.get("name") == name), 0.0)
