@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from bot.settings import PROJECT_ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -60,28 +47,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture(scope="session")
 def action_server(seeded_database_url: str) -> Iterator[str]:
     """Run the real action server on a free local port, over the seeded database."""
-    port = _free_port()
-    env = {**os.environ, "SANIC_HOST": "127.0.0.1", "DATABASE_URL": seeded_database_url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
-            break
-        except OSError:
-            if time.time() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("the action server did not start")
-            time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}/webhook"
-    process.terminate()
-    process.wait(timeout=10)
+    from bot.tools.action_server import ActionServerError, running_action_server
+
+    try:
+        with running_action_server(seeded_database_url) as url:
+            yield url
+    except ActionServerError as err:
+        pytest.fail(str(err))
 
 
 @pytest.fixture(scope="session")

@@ -90,11 +90,12 @@ def programmes(directory: Path = GAZETTEER_DIR) -> dict[str, Programme]:
 
 @lru_cache(maxsize=1)
 def cues(directory: Path = GAZETTEER_DIR) -> dict[str, list[tuple[str, ...]]]:
-    """Role cues as word tuples (longest first), and the articles that may follow a cue."""
+    """Role cues as word tuples (longest first), the articles that may follow a cue, and the filler
+    words that carry no need."""
     data = _load("cues.yml", directory)
     return {
         name: sorted({tuple(words(fold(str(c)))) for c in data.get(name) or []}, key=len, reverse=True)  # type: ignore[union-attr]
-        for name in (*ROLES, "articles")
+        for name in (*ROLES, "articles", "filler")
     }
 
 

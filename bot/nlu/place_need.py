@@ -31,9 +31,11 @@ SHORTEST_CONTENT_WORD = 3
 
 @lru_cache(maxsize=1)
 def _empty_words() -> frozenset[str]:
-    """Filler words and the words of every role cue and article."""
+    """Filler words, articles and the words of the cues that say where the person is or comes from
+    (a destination cue, "trabajar en", is itself a need)."""
     table = gazetteer.cues()
-    cue_words = {w for name in (*gazetteer.ROLES, "articles", "filler") for cue in table.get(name, []) for w in cue}
+    names = (gazetteer.LOCATION, gazetteer.ORIGIN, "articles", "filler")
+    cue_words = {w for name in names for cue in table.get(name, []) for w in cue}
     return frozenset(cue_words)
 
 
@@ -66,7 +68,7 @@ class PlaceAndNeed(_StatelessComponent):
     def get_default_config() -> dict[str, Any]:
         """The least confidence a need must have in the ranking to replace ``inform``; the
         confidence under which a programme's topic replaces the classifier's choice."""
-        return {"min_need_confidence": 0.02, "programme_below": 0.5}
+        return {"min_need_confidence": 0.01, "programme_below": 0.5}
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Rewrite the intent of messages that carry a need beside a place or a programme."""
