@@ -22,6 +22,8 @@ from bot.nlu.guards import _StatelessComponent
 from bot.nlu.text import fold, words
 
 INFORM = "inform"
+# Never rewritten: a person in danger keeps the emergency reading whatever else the message names.
+EMERGENCY = "report_emergency"
 # Intents that are not a need: a detail, or conversation glue around it.
 NOT_A_NEED = frozenset({INFORM, "greet", "goodbye", "thank", "affirm", "deny"})
 # Intents a programme's topic may replace: the classifier did not find a question in the message.
@@ -79,7 +81,7 @@ class PlaceAndNeed(_StatelessComponent):
     def _rewrite(self, message: Message) -> None:
         intent = dict(message.get(INTENT) or {})
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
-        if not name:
+        if not name or name == EMERGENCY:
             return
         entities = list(message.get(ENTITIES) or [])
         ranking = list(message.get(INTENT_RANKING_KEY) or [])

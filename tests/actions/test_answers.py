@@ -150,3 +150,94 @@ async def test_database_errors_do_not_log_the_persons_words(caplog: pytest.LogCa
         await run(ActionSearchAnswers(down), "mi vecino secreto juan perez", "nlu_fallback", {"language": "es"})
     assert caplog.records
     assert "juan" not in caplog.text and "perez" not in caplog.text
+
+
+def entity(value: str, role: str | None = None, kind: str = "country") -> dict[str, Any]:
+    found: dict[str, Any] = {"entity": kind, "value": value, "start": 0, "end": 1}
+    if role:
+        found["role"] = role
+    return found
+
+
+async def run_with(action: Any, text: str, intent: str, slots: dict[str, Any],
+                   entities: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
+    latest = parse(text=text, intent=intent, language=slots.get("language", "es"), entities=entities)
+    events = [{"event": "user", "text": text, "parse_data": latest, "metadata": {}}]
+    dispatcher = CollectingDispatcher()
+    result = await action.run(dispatcher, make_tracker(latest=latest, slots=slots, events=events), {})
+    return dispatcher.messages, {e["name"]: e["value"] for e in result if e.get("event") == "slot"}
+
+
+async def test_an_institution_says_which_country_the_question_is_about(repository: InfoRepository) -> None:
+    # The person is in Guatemala and asks about Mexico's refugee commission: Mexico's answer, no question.
+    messages, slots = await run_with(ActionAnswerTopic(repository), "cuanto tarda la comar", "ask_asylum",
+                                     {"language": "es", "country": "GT"}, [entity("MX_COMAR", kind="programme")])
+    assert "pending_topic" not in slots and "country" not in slots
+    assert all(m["text"] != i18n.text("ask_country", "es") for m in messages)
+    assert messages[-1]["text"].startswith("*Pedir refugio en México*")
+
+
+async def test_the_country_named_in_the_question_wins_over_where_the_person_is(repository: InfoRepository) -> None:
+    messages, _ = await run_with(ActionAnswerTopic(repository), "como pido asilo en costa rica", "ask_asylum",
+                                 {"language": "en", "country": "MX"}, [entity("CR")])
+    assert "Costa Rica" in messages[-1]["text"].split("\n")[0]
+
+
+async def test_a_named_country_needs_no_question_even_when_nothing_is_known(repository: InfoRepository) -> None:
+    messages, slots = await run_with(ActionAnswerTopic(repository), "quiero pedir asilo en panama", "ask_asylum",
+                                     {"language": "es"}, [entity("PA", "destination")])
+    assert slots == {}
+    assert "Panamá" in messages[-1]["text"].split("\n")[0]
+
+
+async def test_a_destination_without_content_says_so_and_offers_a_person(repository: InfoRepository) -> None:
+    messages, slots = await run_with(ActionAnswerTopic(repository), "asilo en chile", "ask_asylum",
+                                     {"language": "es", "country": "GT"}, [entity("CL", "destination")])
+    assert slots == {}
+    assert messages[0]["text"] == i18n.text("regional_note", "es", country="Chile")
+    assert messages[-1]["buttons"][0]["payload"] == "/request_human"
+
+
+async def test_where_the_person_is_answers_a_local_question(repository: InfoRepository) -> None:
+    # "estoy en guatemala y necesito llamar a la policia": the slot mapping keeps Guatemala as the place.
+    messages, _ = await run_with(ActionAnswerTopic(repository), "estoy en guatemala y necesito la policia",
+                                 "ask_emergency_numbers", {"language": "es", "country": "GT"}, [entity("GT", "location")])
+    numbers = messages[-1]["text"]
+    assert numbers.startswith(i18n.text("hotlines_intro", "es", country="Guatemala"))
+    assert "110" in numbers
+
+
+async def test_a_place_named_in_danger_is_where_the_person_is(repository: InfoRepository) -> None:
+    messages, slots = await run_with(ActionAnswerTopic(repository), "en honduras me estan amenazando",
+                                     "report_emergency", {"language": "es"}, [entity("HN")])
+    assert slots["country"] == "HN"
+    assert messages[0]["text"].startswith(i18n.text("hotlines_intro", "es", country="Honduras"))
+
+
+async def test_origin_adds_the_persons_own_programmes(repository: InfoRepository) -> None:
+    # "soy guatemalteco y quiero trabajar en mexico": Mexico's answer, then Guatemala's programme.
+    messages, _ = await run_with(ActionAnswerTopic(repository), "soy guatemalteco quiero trabajar en mexico",
+                                 "ask_work_permit", {"language": "es", "origin": "GT"},
+                                 [entity("GT", "origin"), entity("MX", "destination")])
+    titles = [m["text"].split("\n")[0] for m in messages]
+    assert "México" in titles[0] and "MINTRAB" in titles[1]
+
+
+async def test_origin_alone_answers_a_work_question(repository: InfoRepository) -> None:
+    messages, slots = await run_with(ActionAnswerTopic(repository), "soy salvadoreño, como trabajo legal afuera",
+                                     "ask_work_permit", {"language": "es", "origin": "SV"}, [entity("SV", "origin")])
+    assert slots == {}
+    assert "MTPS" in messages[-1]["text"].split("\n")[0]
+
+
+def test_an_answer_nobody_checked_says_so_and_old_sources_are_flagged() -> None:
+    from actions.replies import answer_messages
+    from bot.infodb.freshness import SourceAge
+    from bot.infodb.queries import AnswerView, SourceView
+
+    view = AnswerView("ask_visa/MX", "ask_visa", "MX", "fr", "Visa", "Texte", [SourceView("INM", None, "2015")],
+                      None, "MX", "fr", SourceAge.OLD)
+    text = answer_messages(view, "fr")[-1]["text"]
+    assert i18n.text("source_line_unverified", "fr", sources="INM") in text
+    assert i18n.text("sources_old", "fr") in text
+    assert "Vérifié le" not in text

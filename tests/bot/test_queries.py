@@ -81,3 +81,36 @@ def test_stale_report(engine) -> None:  # type: ignore[no-untyped-def]
         assert queries.stale_content(session, verified_before=date(2020, 1, 1)) == []
         stale = queries.stale_content(session, verified_before=date(2030, 1, 1))
     assert {kind for kind, _, _ in stale} == {"answer", "help_point", "hotline"}
+
+
+def test_content_without_a_check_date_is_unverified_and_a_reimport_keeps_a_console_check(database_url: str) -> None:
+    engine = engine_for(database_url)
+    with session_scope(engine) as session:
+        import_bundle(session, load_bundle(CONTENT_DIR))
+    with session_scope(engine) as session:
+        view = queries.find_answer(session, topic="ask_asylum", country="MX", language="es")
+        assert view is not None and view.verified_at is None
+        summary = queries.list_answers(session, topic="ask_asylum", country="MX")[0]
+        assert queries.mark_answer_verified(session, answer_id=summary.id, on=date(2026, 12, 1))
+    with session_scope(engine) as session:  # the same files again: the person's check still holds
+        import_bundle(session, load_bundle(CONTENT_DIR))
+        view = queries.find_answer(session, topic="ask_asylum", country="MX", language="es")
+        assert view is not None and view.verified_at == date(2026, 12, 1)
+        stale = queries.stale_content(session, verified_before=date(2026, 12, 2))
+    assert stale[0][2] is None  # never checked comes first
+    assert ("answer", "ask_asylum/MX", date(2026, 12, 1)) == stale[-1]
+    changed = load_bundle(CONTENT_DIR)
+    answer = next(a for a in changed.answers if a.key == "ask_asylum/MX")
+    answer.texts["es"] = (answer.texts["es"][0], answer.texts["es"][1] + " Cambio.")
+    with session_scope(engine) as session:  # a changed text was not checked by anyone
+        import_bundle(session, changed)
+        view = queries.find_answer(session, topic="ask_asylum", country="MX", language="es")
+    assert view is not None and view.verified_at is None
+
+
+def test_an_answer_citing_undated_sources_says_so(engine) -> None:  # type: ignore[no-untyped-def]
+    from bot.infodb.freshness import SourceAge
+
+    with session_scope(engine) as session:
+        view = queries.find_answer(session, topic="ask_emergency_numbers", country="MX", language="es")
+    assert view is not None and view.source_age is SourceAge.UNDATED  # A03 has no date

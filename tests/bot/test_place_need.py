@@ -1,0 +1,72 @@
+"""A message with a place and a need is the need; a programme named alone asks about its topic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu import gazetteer
+from bot.nlu.country_extractor import _entity
+from bot.nlu.place_need import PlaceAndNeed, residue
+
+
+def parsed(text: str, ranking: list[tuple[str, float]]) -> Message:
+    """A message as the classifier leaves it: its ranking, and the gazetteer's entities."""
+    entities = [_entity(m) for m in gazetteer.find(gazetteer.default_pipeline(), text)]
+    rows: list[dict[str, Any]] = [{"name": n, "confidence": c} for n, c in ranking]
+    return Message(data={"text": text, "intent": rows[0], "intent_ranking": rows, "entities": entities})
+
+
+def intent_after(text: str, ranking: list[tuple[str, float]]) -> dict[str, Any]:
+    (message,) = PlaceAndNeed({}).process([parsed(text, ranking)])
+    return dict(message.get("intent"))
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking", "expected"),
+    [
+        ("estoy en guatemala y necesito llamar a la policia",
+         [("inform", 0.57), ("ask_emergency_numbers", 0.22), ("greet", 0.1)], "ask_emergency_numbers"),
+        ("soy hondureño y quiero trabajar en canada",
+         [("inform", 0.98), ("thank", 0.005), ("ask_work_permit", 0.012)], "ask_work_permit"),
+        ("mwen nan dominikani, kote m ka jwenn yon doktè",
+         [("inform", 0.7), ("greet", 0.2), ("ask_health", 0.05)], "ask_health"),
+    ],
+)
+def test_a_place_and_a_need_is_the_need(text: str, ranking: list[tuple[str, float]], expected: str) -> None:
+    intent = intent_after(text, ranking)
+    assert intent["name"] == expected
+    # It keeps the classifier's certainty, so the fallback classifier does not drop it.
+    assert intent["confidence"] == ranking[0][1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["estoy en guatemala", "hola, estoy en tapachula", "soy de honduras", "je suis haïtien", "Tapachula",
+     "estou no méxico com minha família"],
+)
+def test_a_bare_place_stays_a_detail(text: str) -> None:
+    assert intent_after(text, [("inform", 0.9), ("ask_asylum", 0.05)])["name"] == "inform"
+
+
+def test_a_programme_alone_asks_about_its_topic() -> None:
+    assert intent_after("h2a?", [("inform", 0.6), ("greet", 0.3)])["name"] == "ask_work_permit"
+    assert intent_after("y la comar", [("out_of_scope", 0.4), ("thank", 0.3)])["name"] == "ask_asylum"
+
+
+def test_a_clear_question_about_a_programme_keeps_its_intent() -> None:
+    text = "I paid a recruiter for an H-2A job, is that legal?"
+    assert intent_after(text, [("ask_job_offer_check", 0.89), ("ask_work_permit", 0.1)])["name"] == "ask_job_offer_check"
+
+
+def test_an_emergency_is_never_rewritten() -> None:
+    text = "estoy en mexico y me secuestraron, h2a"
+    assert intent_after(text, [("report_emergency", 0.8), ("inform", 0.1)])["name"] == "report_emergency"
+
+
+def test_residue_leaves_out_places_cues_and_filler_but_keeps_destinations() -> None:
+    text = "hola soy hondureño y quiero trabajar en Canadá"
+    entities = [_entity(m) for m in gazetteer.find(gazetteer.default_pipeline(), text)]
+    assert residue(text, entities) == ["quiero", "trabajar"]
