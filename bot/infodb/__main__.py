@@ -5,6 +5,8 @@
     python -m bot.infodb import-csv FILE           import answers from CSV, all or nothing
     python -m bot.infodb export-csv FILE           export every answer text to CSV
     python -m bot.infodb stale [--months 12]       list content not verified for that long
+    python -m bot.infodb coverage [DIR]            facts cited per topic and country; fails on an OK fact
+                                                   neither cited nor in content/coverage_exclusions.yml
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("file")
     stale_parser = sub.add_parser("stale")
     stale_parser.add_argument("--months", type=int, default=12)
+    cov = sub.add_parser("coverage")
+    cov.add_argument("directory", nargs="?", default=str(CONTENT_DIR))
     args = parser.parse_args(argv)
 
     try:
@@ -94,11 +98,24 @@ def main(argv: list[str] | None = None) -> int:
             for kind, key, verified in stale:
                 print(f"{verified.isoformat() if verified else 'never':<10}  {kind:<10}  {key}")
             print(f"{len(stale)} item(s) never checked by a person or not since {cutoff.isoformat()}")
+        elif args.command == "coverage":
+            return _coverage(Path(args.directory))
     except ContentError as err:
         print(f"error: {err}", file=sys.stderr)
-        print("nothing was imported", file=sys.stderr)
+        if args.command.startswith("import"):
+            print("nothing was imported", file=sys.stderr)
         return 2
     return 0
+
+
+def _coverage(directory: Path) -> int:
+    """Print which facts reach people; 1 when an OK fact is neither cited nor excluded."""
+    from bot.infodb.coverage import EXCLUSIONS_FILE, coverage, format_report, load_exclusions
+
+    bundle = load_bundle(directory, date.today())
+    report = coverage(bundle, load_exclusions(directory / EXCLUSIONS_FILE))
+    print("\n".join(format_report(report, bundle.facts)))
+    return 0 if report.passed else 1
 
 
 if __name__ == "__main__":
