@@ -60,7 +60,9 @@ def _wrong_variants(language: str) -> tuple[tuple[re.Pattern[str], str, str], ..
 
 
 def wrong_variants(language: str, text: str) -> list[Wrong]:
-    """Every listed wrong variant in a text of a language."""
+    """Every listed wrong variant in a text of a language (proper names left aside)."""
+    for name in glossary().get("proper_names") or []:
+        text = text.replace(name, " ")
     found = []
     for pattern, use, concept in _wrong_variants(language):
         found += [Wrong(m.group(0), use, concept) for m in pattern.finditer(text)]
