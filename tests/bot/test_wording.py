@@ -8,11 +8,13 @@ shown to catch the error it exists for.
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from bot.infodb.content import LANGUAGES, load_bundle
+from bot.infodb.content import LANGUAGES, ContentError, load_bundle
 from bot.tools import readability
 from bot.tools.shipped_text import CONTENT_DIR, ShippedText, all_texts, answer_texts
 from bot.tools.wording import glossary, misleading_numbers, unexplained_terms, wrong_variants
@@ -132,3 +134,15 @@ def test_reviews_name_a_role_a_language_and_a_date() -> None:
         for review in answer.reviews:
             assert review.language in LANGUAGES and review.role and isinstance(review.on, date)
             assert not re.search(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b", review.role), "a role, not a name"
+
+
+def test_a_review_in_an_unknown_language_is_rejected_with_file_and_line(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    target = content / "answers" / "ask_asylum.yml"
+    target.write_text(target.read_text(encoding="utf-8").replace("{language: fr,", "{language: xx,", 1),
+                      encoding="utf-8")
+    with pytest.raises(ContentError) as error:
+        load_bundle(content, date(2026, 12, 3))
+    assert error.value.path.endswith("ask_asylum.yml") and error.value.line is not None
+    assert "xx" in error.value.message
