@@ -104,3 +104,23 @@ def unexplained_terms(language: str, body: str) -> list[str]:
         if not any(phrase.lower() in sentence for phrase in entry[language]):
             missing.append(term)
     return missing
+
+
+_ADDRESS = re.compile(r"\b[\w.-]+\.(?:gob|gov|org|int|com)(?:\.\w+)*(?:/[\w/.-]*\w)?")
+
+
+def names_and_addresses(body: str) -> dict[str, int]:
+    """How often an answer body names each listed body (acronym) and each web address.
+
+    A translation that drops a clause ("or at a MINTRAB office") names the body less often than
+    the Spanish source. Spellings of one body ("HCR (ACNUR)") count once: the most frequent one.
+    """
+    counts: dict[str, int] = {}
+    for term, entry in glossary()["explain"].items():
+        if all(form.isupper() for form in entry["forms"]):
+            found = max(len(re.findall(rf"(?<!\w){form}(?!\w)", body)) for form in entry["forms"])
+            if found:
+                counts[term] = found
+    for address in _ADDRESS.findall(body):
+        counts[address] = counts.get(address, 0) + 1
+    return counts

@@ -17,7 +17,13 @@ import pytest
 from bot.infodb.content import LANGUAGES, ContentError, load_bundle
 from bot.tools import readability
 from bot.tools.shipped_text import CONTENT_DIR, ShippedText, all_texts, answer_texts
-from bot.tools.wording import glossary, misleading_numbers, unexplained_terms, wrong_variants
+from bot.tools.wording import (
+    glossary,
+    misleading_numbers,
+    names_and_addresses,
+    unexplained_terms,
+    wrong_variants,
+)
 
 TEXTS = all_texts()
 ANSWERS = list(answer_texts())
@@ -44,6 +50,8 @@ def _body(item: ShippedText) -> str:
     ("pt", "Fale com uma pessoa do atendimento.", "do atendimento"),
     ("pt", "Isso é contrabando de migrantes.", "contrabando de migrantes"),
     ("es", "Si ya pasó, explica por qué; pueden aceptarlo.", "pueden aceptarlo"),
+    ("pt", "Sua família não deve pagar: anote o número e tente localizar você.",
+     "sua família não deve pagar: anote o número"),
 ])
 def test_a_wrong_variant_is_caught(language: str, text: str, expected: str) -> None:
     assert expected in [w.found.lower() for w in wrong_variants(language, text)]
@@ -146,3 +154,19 @@ def test_a_review_in_an_unknown_language_is_rejected_with_file_and_line(tmp_path
         load_bundle(content, date(2026, 12, 3))
     assert error.value.path.endswith("ask_asylum.yml") and error.value.line is not None
     assert "xx" in error.value.message
+
+
+def test_a_translation_that_drops_an_office_route_is_caught() -> None:
+    spanish = "Inscríbete en tuempleo.mintrabajo.gob.gt (o en una oficina del MINTRAB). El MINTRAB no da visas."
+    french = "Inscrivez-vous sur tuempleo.mintrabajo.gob.gt. Le MINTRAB ne délivre pas de visas."
+    assert names_and_addresses(french) != names_and_addresses(spanish)
+
+
+def test_every_language_names_the_same_bodies_and_web_addresses_as_spanish() -> None:
+    bodies: dict[str, dict[str, str]] = {}
+    for item in ANSWERS:
+        bodies.setdefault(str(item.answer), {})[item.language] = _body(item)
+    found = [f"{key} [{language}]: {names_and_addresses(body)} != es {names_and_addresses(texts['es'])}"
+             for key, texts in bodies.items() for language, body in texts.items()
+             if names_and_addresses(body) != names_and_addresses(texts["es"])]
+    assert not found, "\n".join(found)
