@@ -31,7 +31,7 @@ test: setup
 	@scripts/test.sh
 
 eval: setup
-	@source scripts/env.sh && python -m bot.tools.evaluate
+	@source scripts/env.sh && python -m bot.tools.evaluate && python -m bot.tools.readability
 
 lint: setup
 	@source scripts/env.sh && ruff check bot actions tests bench && mypy bot actions

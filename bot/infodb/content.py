@@ -70,6 +70,15 @@ class SourceData:
 
 
 @dataclass
+class ReviewData:
+    """One review of an answer's meaning in one language, by role (never by name)."""
+
+    language: str
+    role: str
+    on: date
+
+
+@dataclass
 class AnswerData:
     """An answer as read from content files."""
 
@@ -80,6 +89,7 @@ class AnswerData:
     texts: dict[str, tuple[str, str]]
     verified_at: date | None  # the day a person last checked it against its sources; None: never
     origin: str = ""
+    reviews: list[ReviewData] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -140,6 +150,20 @@ def load_facts(path: Path) -> dict[str, dict[str, str]]:
     return facts
 
 
+def _reviews(raw: dict[str, Any], path: Path) -> list[ReviewData]:
+    """The optional `reviews:` list of an answer: language, role and date of each review."""
+    reviews = []
+    for entry in raw.get("reviews") or []:
+        line = entry.get("__line__") if isinstance(entry, dict) else raw.get("__line__")
+        if not isinstance(entry, dict):
+            raise ContentError(path, line, "a review must be a mapping of language, role and date")
+        language, role = str(_require(entry, "language", path)), str(_require(entry, "role", path))
+        if language not in LANGUAGES:
+            raise ContentError(path, line, f"review in unknown language '{language}'")
+        reviews.append(ReviewData(language, role, _date(_require(entry, "date", path, object), path, line)))
+    return reviews
+
+
 def parse_answer(
     raw: dict[str, Any], topic: str, facts: dict[str, dict[str, str]], path: Path, default_verified: date | None = None
 ) -> AnswerData:
@@ -166,7 +190,8 @@ def parse_answer(
             raise ContentError(path, texts_raw.get("__line__", line), f"no text in '{language}'")
         texts[language] = (str(_require(entry, "title", path)), str(_require(entry, "body", path)))
     verified = _date(raw.get("verified_at", default_verified), path, line)
-    return AnswerData(topic, country, fact_ids, sources, texts, verified, origin=f"{path}:{line}")
+    return AnswerData(topic, country, fact_ids, sources, texts, verified, origin=f"{path}:{line}",
+                      reviews=_reviews(raw, path))
 
 
 def load_answers(directory: Path, facts: dict[str, dict[str, str]], default_verified: date | None = None) -> list[AnswerData]:

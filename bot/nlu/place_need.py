@@ -95,12 +95,14 @@ class PlaceAndNeed(_StatelessComponent):
                 chosen = str(need["name"])
         if chosen is None:
             return
-        # The classifier was sure the message is about a place; the need inherits that certainty.
-        new_intent = {"name": chosen, "confidence": max(confidence, _confidence_of(ranking, chosen))}
+        # The classifier was sure the message is about a place; the need takes that certainty and the
+        # displaced reading takes the need's, so the fallback classifier sees no tie between them.
+        need_confidence = _confidence_of(ranking, chosen)
+        new_intent = {"name": chosen, "confidence": max(confidence, need_confidence)}
+        displaced = {"name": name, "confidence": min(confidence, need_confidence)}
+        rest = [r for r in ranking if r.get("name") not in (chosen, name)]
         message.set(INTENT, new_intent, add_to_output=True)
-        message.set(
-            INTENT_RANKING_KEY, [new_intent, *(r for r in ranking if r.get("name") != chosen)], add_to_output=True
-        )
+        message.set(INTENT_RANKING_KEY, [new_intent, displaced, *rest], add_to_output=True)
 
 
 def _confidence_of(ranking: list[dict[str, Any]], name: str) -> float:

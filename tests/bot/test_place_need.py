@@ -70,3 +70,10 @@ def test_residue_leaves_out_places_cues_and_filler_but_keeps_destinations() -> N
     text = "hola soy hondureño y quiero trabajar en Canadá"
     entities = [_entity(m) for m in gazetteer.find(gazetteer.default_pipeline(), text)]
     assert residue(text, entities) == ["quiero", "trabajar"]
+
+
+def test_the_displaced_reading_takes_the_needs_confidence_so_there_is_no_tie() -> None:
+    (message,) = PlaceAndNeed({}).process([parsed("estoy en guatemala y necesito la policia",
+                                                  [("inform", 0.57), ("ask_emergency_numbers", 0.22)])])
+    ranking = [(r["name"], r["confidence"]) for r in message.get("intent_ranking")]
+    assert ranking[:2] == [("ask_emergency_numbers", 0.57), ("inform", 0.22)]
