@@ -4,8 +4,8 @@ The classifier reads "estoy en guatemala y necesito llamar a la policia" as ``in
 place dominates it. ``PlaceAndNeed`` (after the intent classifier, before the fallback classifier)
 looks at what is left once places, programmes, role cues and filler words are taken out: if words
 remain, the message asks for something, and the best-ranked intent that is a need replaces
-``inform``. A programme or institution named in a message the classifier could not place
-("h2a?", "y la comar") asks about that programme's topic.
+``inform``. A programme or institution named in a message the classifier did not read as a topic question
+("h2a?", "y la comar", "sawp kanada kiyes ki peye tikè a") asks about that programme's topic.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.infodb.content import TOPICS
 from bot.nlu import gazetteer
 from bot.nlu.guards import _StatelessComponent
 from bot.nlu.text import fold, words
@@ -26,8 +27,10 @@ INFORM = "inform"
 EMERGENCY = "report_emergency"
 # Intents that are not a need: a detail, or conversation glue around it.
 NOT_A_NEED = frozenset({INFORM, "greet", "goodbye", "thank", "affirm", "deny"})
-# Intents a programme's topic may replace: the classifier did not find a question in the message.
-NO_QUESTION = frozenset({INFORM, "greet", "thank", "affirm", "deny", "out_of_scope", "ask_capabilities"})
+# Requests a programme's name never replaces: what the person asks the assistant itself to do.
+REQUESTS = frozenset({"request_human", "delete_my_data", "change_language", EMERGENCY})
+# The confidence of a rule's reading: the gazetteer either names the programme or it does not.
+RULE_CONFIDENCE = 1.0
 SHORTEST_CONTENT_WORD = 3
 
 
@@ -87,8 +90,10 @@ class PlaceAndNeed(_StatelessComponent):
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
         chosen: str | None = None
         topic = _programme_topic(entities)
-        if topic and topic != name and (name in NO_QUESTION or confidence < float(self._config["programme_below"])):
-            chosen = topic
+        if topic and topic != name and name not in REQUESTS and (
+            name not in TOPICS or confidence < float(self._config["programme_below"])
+        ):
+            chosen, confidence = topic, RULE_CONFIDENCE
         elif name == INFORM and residue(str(message.get(TEXT) or ""), entities):
             need = next((r for r in ranking if r.get("name") not in NOT_A_NEED), None)
             if need and float(need.get("confidence") or 0.0) >= float(self._config["min_need_confidence"]):

@@ -77,3 +77,12 @@ def test_the_displaced_reading_takes_the_needs_confidence_so_there_is_no_tie() -
                                                   [("inform", 0.57), ("ask_emergency_numbers", 0.22)])])
     ranking = [(r["name"], r["confidence"]) for r in message.get("intent_ranking")]
     assert ranking[:2] == [("ask_emergency_numbers", 0.57), ("inform", 0.22)]
+
+
+def test_a_programme_overrides_a_reading_that_is_no_topic_and_is_then_certain() -> None:
+    intent = intent_after("pwogram sawp kanada kiyes ki peye tikè avyon an", [("bot_challenge", 0.4), ("greet", 0.3)])
+    assert intent == {"name": "ask_work_permit", "confidence": 1.0}
+
+
+def test_a_request_to_the_assistant_is_never_replaced_by_a_programme() -> None:
+    assert intent_after("quiero hablar con alguien de la comar", [("request_human", 0.3)])["name"] == "request_human"
