@@ -8,19 +8,30 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.events import entity_values, latest_intent
+from actions.events import entity_values, latest_intent, latest_user_metadata
+from bot.i18n import APP_LANGUAGE
 
 SUPPORTED = ("es", "en", "fr", "ht", "pt")
 LANGUAGE_SLOT = "language"
 
 
-def choose_language(current: str | None, parse: dict[str, Any], intent: str | None, targets: list[str]) -> str | None:
+def choose_language(
+    current: str | None, parse: dict[str, Any], intent: str | None, targets: list[str], declared: str | None = None
+) -> str | None:
     """Return the conversation language after one user message.
 
-    An explicit switch wins; an ambiguous message ("ok", "1", an emoji, a country name, a payload)
-    or one in a language we do not speak keeps the current language; otherwise the detected
-    language becomes the conversation language.
+    An explicit switch wins; an ambiguous message ("ok", "1", an emoji, a country name, a payload
+    such as Telegram's /start) or one in a language we do not speak keeps the current language,
+    or, when there is none yet, takes the language the person's app `declared` (channel metadata);
+    otherwise the detected language becomes the conversation language.
     """
+    chosen = _choose(current, parse, intent, targets)
+    if chosen is None and declared in SUPPORTED:
+        return declared
+    return chosen
+
+
+def _choose(current: str | None, parse: dict[str, Any], intent: str | None, targets: list[str]) -> str | None:
     supported_targets = [t for t in targets if t in SUPPORTED]
     if intent == "change_language":
         return supported_targets[-1] if supported_targets else current
@@ -53,5 +64,6 @@ class ActionDetectLanguage(Action):
             tracker.latest_message or {},
             latest_intent(tracker),
             entity_values(tracker, "target_language"),
+            latest_user_metadata(tracker).get(APP_LANGUAGE),
         )
         return [SlotSet(LANGUAGE_SLOT, chosen)] if chosen != current else []

@@ -23,7 +23,7 @@ from sanic import Blueprint
 from sqlalchemy.engine import Engine
 
 from bot import i18n
-from bot.channels import store
+from bot.channels import store, unreadable
 from bot.channels.outbox import Outbox, OutboxOutput
 from bot.channels.runner import StoreRunner
 from bot.channels.sender import MessagesClient, OutboxSender, utc_now
@@ -43,6 +43,11 @@ def media_handoff(message: store.Inbound) -> dict[str, Any]:
     """The metadata of the `/request_human` a voice note, image or document becomes (actions/handoff.py)."""
     media = {"url": message.media_url or "", "content_type": message.media_content_type or "", "caption": message.body or ""}
     return {"handoff_reason": "media", "media": media}
+
+
+def person_button(language: str | None) -> dict[str, str]:
+    """The button that asks for a person of the desk."""
+    return {"title": i18n.text("talk_to_person_button", language), "payload": REQUEST_HUMAN_PAYLOAD}
 
 
 # A claim not renewed for this long belongs to a stopped instance and is taken over.
@@ -303,6 +308,22 @@ class StoredChannel(InputChannel, abc.ABC):
             longitude=message.longitude,
         )
 
+    async def answer_unreadable(self, message: store.Inbound, text: str | None, output: OutputChannel) -> str | None:
+        """Tell the person what could not be read and what to do (None: the message can be read).
+
+        `text` is what Rasa would read. The reply is in the conversation language, else the
+        language the person's app declares, else the default; it offers a person of the desk.
+        """
+        why = unreadable.reason(message.kind, text)
+        if why is None:
+            return None
+        logger.info("%s message %s could not be read (%s): the person is told", self.channel, message.message_sid, why)
+        language = await self.language_of(message.conversation_id) or message.app_language
+        await output.send_text_with_buttons(
+            message.conversation_id, i18n.text(unreadable.REPLY_KEYS[why], language), [person_button(language)]
+        )
+        return store.PROCESSED
+
     async def handed_off(self, incoming: Incoming, output: OutputChannel) -> bool:
         """The one place where human handoff may take a message, before Rasa (True: the desk has it)."""
         return await self.gate.intercept(incoming, output)
@@ -336,7 +357,7 @@ class StoredChannel(InputChannel, abc.ABC):
         output = message.output_channel
         if isinstance(output, OutboxOutput) and output.position == 0:
             logger.warning("the turn of message %s gave no reply: the person gets the apology", message.message_id)
-            language = await self.language_of(message.sender_id)
+            language = await self.language_of(message.sender_id) or (message.metadata or {}).get(i18n.APP_LANGUAGE)
             await output.send_text_message(
                 message.sender_id,
                 f"{i18n.text('assistant_unavailable', language)} {i18n.text('handoff_urgent_advice', language)}",
@@ -369,5 +390,6 @@ class StoredChannel(InputChannel, abc.ABC):
             return None
         if tracker is None:
             return None
-        detected = (tracker.latest_message.parse_data or {}).get("language") if tracker.latest_message else None
+        parse = (tracker.latest_message.parse_data or {}) if tracker.latest_message else {}
+        detected = None if parse.get("language_ambiguous") else parse.get("language")  # "ok", "1", a payload say nothing
         return tracker.get_slot("language") or (detected if detected in i18n.LANGUAGES else None)

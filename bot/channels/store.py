@@ -3,8 +3,8 @@
 All SQL of the channels lives here. Functions are synchronous (call them through
 ``asyncio.to_thread`` from async code), take the engine and keyword-only arguments, and do one
 unit of work each. The tables are created by ``alembic/versions/0002_channel_messages.py`` and
-``0003_channel_names.py``; every row names its channel (whatsapp, telegram), and each channel's
-recovery and sender only touch their own rows.
+``0003_channel_names.py`` (claims: ``0006``, the app's language: ``0007``); every row names its
+channel (whatsapp, telegram), and each channel's recovery and sender only touch their own rows.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ inbound = sa.Table(
     sa.Column("longitude", sa.Float),
     sa.Column("media_url", sa.Text),
     sa.Column("media_content_type", sa.String(120)),
+    sa.Column("app_language", sa.String(8)),
     sa.Column("status", sa.String(16), nullable=False, index=True),
     sa.Column("received_at", sa.DateTime, nullable=False),
     sa.Column("processed_at", sa.DateTime),
@@ -103,6 +104,7 @@ class Inbound:
     longitude: float | None = None
     media_url: str | None = None
     media_content_type: str | None = None
+    app_language: str | None = None  # the language the person's app declares (Telegram), a supported code
     attempt: int = 0  # how many times it was claimed, this claim included (1: a first run)
 
 
@@ -197,10 +199,11 @@ def _acknowledgement_statements(dialect: str) -> tuple[Any, Any]:
 # neither the compile nor the round trips grow with the batch.
 _PG_NEW_MESSAGES = sa.text(
     "INSERT INTO channel_inbound (message_sid, channel, conversation_id, kind, body, latitude, longitude, media_url,"
-    " media_content_type, status, received_at)"
+    " media_content_type, app_language, status, received_at)"
     " SELECT * FROM unnest(CAST(:message_sid AS varchar[]), CAST(:channel AS varchar[]), CAST(:conversation_id AS varchar[]),"
     " CAST(:kind AS varchar[]), CAST(:body AS text[]), CAST(:latitude AS float8[]), CAST(:longitude AS float8[]),"
-    " CAST(:media_url AS text[]), CAST(:media_content_type AS varchar[]), CAST(:status AS varchar[]),"
+    " CAST(:media_url AS text[]), CAST(:media_content_type AS varchar[]), CAST(:app_language AS varchar[]),"
+    " CAST(:status AS varchar[]),"
     " CAST(:received_at AS timestamp[]))"
     " ON CONFLICT (message_sid) DO NOTHING RETURNING message_sid"
 )
@@ -229,6 +232,7 @@ def _inbound_row(item: NewInbound) -> dict[str, Any]:
         "longitude": message.longitude,
         "media_url": message.media_url,
         "media_content_type": message.media_content_type,
+        "app_language": message.app_language,
         "status": RECEIVED,
         "received_at": item.now,
     }
@@ -318,6 +322,7 @@ def _inbound(row: Any) -> Inbound:
         longitude=row.longitude,
         media_url=row.media_url,
         media_content_type=row.media_content_type,
+        app_language=row.app_language,
         attempt=row.attempts,
     )
 

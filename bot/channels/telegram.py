@@ -34,7 +34,7 @@ from telegram import Message, Update
 from telegram.error import InvalidToken, RetryAfter
 
 from bot import i18n
-from bot.channels import store
+from bot.channels import store, unreadable
 from bot.channels.base import REQUEST_HUMAN_PAYLOAD, LanguageLookup, OnNewMessage, StoredChannel, media_handoff
 from bot.channels.config import TelegramConfig, telegram_conversation_id
 from bot.channels.outbox import Outbox, OutboxOutput
@@ -57,6 +57,8 @@ COMMANDS = {
     "human": "/request_human",
     "delete": "/delete_my_data",
 }
+# Message types the assistant does not read (voice notes, photos, documents and videos go to a person).
+UNREAD_TYPES = ("sticker", "animation", "contact", "poll", "dice", "game", "story", "invoice", "giveaway", "paid_media")
 KEYBOARDS_KEPT = 10  # a press on one of the last ten keyboards still counts
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.DOTALL)
 
@@ -123,7 +125,7 @@ class Received:
 
 
 def _media(message: Message) -> tuple[str, str] | None:
-    """(file id, content type) of a voice note, audio, photo, document, video or sticker."""
+    """(file id, content type) of a voice note, audio, photo, document or video: a person reads them."""
     if message.voice:
         return message.voice.file_id, message.voice.mime_type or "audio/ogg"
     if message.audio:
@@ -136,35 +138,55 @@ def _media(message: Message) -> tuple[str, str] | None:
         return message.video.file_id, message.video.mime_type or "video/mp4"
     if message.video_note:
         return message.video_note.file_id, "video/mp4"
-    if message.sticker:
-        return message.sticker.file_id, "image/webp"
     return None
 
 
+def _unread_type(message: Message) -> str | None:
+    """The type of a message the assistant does not read (a sticker, a poll...); None for the others."""
+    return next((name for name in UNREAD_TYPES if getattr(message, name, None)), None)
+
+
 def received_from_update(update: Update, config: TelegramConfig) -> Received | None:
-    """The stored shape of an update: text, location, media or a button press; None for anything else."""
+    """The stored shape of an update: text, location, media, a button press or what the assistant cannot read.
+
+    None for anything else (service messages, chat member changes): no person wrote anything.
+    """
     message_sid = f"tg:{config.bot_id}:{update.update_id}"
     query = update.callback_query
     if query is not None:
         if query.message is None or query.data is None:
             return None
         chat_id = str(query.message.chat.id)
-        inbound = store.Inbound(message_sid, telegram_conversation_id(chat_id, config.conversation_id_key), BUTTON, query.data)
-        return Received(inbound, chat_id, query.id)
+        cid = telegram_conversation_id(chat_id, config.conversation_id_key)
+        language = i18n.supported_language(query.from_user.language_code if query.from_user else None)
+        return Received(store.Inbound(message_sid, cid, BUTTON, query.data, app_language=language), chat_id, query.id)
     message = update.message
     if message is None:
         return None
     chat_id = str(message.chat.id)
     cid = telegram_conversation_id(chat_id, config.conversation_id_key)
-    if message.location is not None:
-        location = message.location
-        return Received(store.Inbound(message_sid, cid, LOCATION, None, location.latitude, location.longitude), chat_id)
+    language = i18n.supported_language(message.from_user.language_code if message.from_user else None)
+
+    def inbound(kind: str, body: str | None = None, **fields: Any) -> Received:
+        return Received(store.Inbound(message_sid, cid, kind, body, app_language=language, **fields), chat_id)
+
+    if message.location is not None:  # a venue carries its location too
+        place = unreadable.coordinates(message.location.latitude, message.location.longitude)
+        if place is None:
+            return inbound(unreadable.BAD_LOCATION)
+        return inbound(LOCATION, latitude=place[0], longitude=place[1])
+    unread = _unread_type(message)  # before media: a GIF comes as a document too
+    if unread is not None:
+        if (message.caption or "").strip():
+            return inbound(TEXT, message.caption)  # the words that came with it are read
+        return inbound(unreadable.UNSUPPORTED, media_content_type=unread)
     media = _media(message)
     if media is not None:
-        inbound = store.Inbound(message_sid, cid, MEDIA, message.caption, media_url=media[0], media_content_type=media[1])
-        return Received(inbound, chat_id)
-    if message.text:
-        return Received(store.Inbound(message_sid, cid, TEXT, message.text), chat_id)
+        return inbound(MEDIA, message.caption, media_url=media[0], media_content_type=media[1])
+    if message.text is not None:
+        return inbound(TEXT, message.text)
+    if message.api_kwargs:  # a field python-telegram-bot does not know: a newer message type
+        return inbound(unreadable.UNSUPPORTED, media_content_type=next(iter(message.api_kwargs))[:120])
     return None
 
 
@@ -391,7 +413,9 @@ class TelegramInput(StoredChannel):
     # -- turns -------------------------------------------------------------------------------
 
     async def turn(self, message: store.Inbound) -> str:
-        """A press is answered and mapped; the desk may take the message; media goes to a person; the rest to Rasa."""
+        """A press is answered and mapped; the desk may take the message; media goes to a person; what the
+        assistant cannot read gets a short reply (``answer_unreadable``); the rest goes to Rasa, with the
+        language the person's app declares in its metadata."""
         output = TelegramOutput(self.outbox, message.conversation_id, message.message_sid)
         text: str | None
         metadata: dict[str, Any] | None = None
@@ -403,17 +427,25 @@ class TelegramInput(StoredChannel):
         elif message.kind == LOCATION:
             text = HELP_POINT_PAYLOAD
             metadata = {"location": {"latitude": message.latitude, "longitude": message.longitude}}
-        else:
+        elif message.kind in (TEXT, MEDIA):
             body = message.body or ""
             text = read_text(body) if body.strip() else None
+        else:
+            text = None  # what the assistant cannot read
         kind = TEXT if message.kind == BUTTON else message.kind
         if await self.handed_off(self.incoming(message, text, kind=kind), output):
             return store.PROCESSED  # the desk has the conversation: the bot stays silent
         if message.kind == MEDIA:
             # The assistant reads text only: a voice note, photo or document goes to a person (file id kept).
             text, metadata = REQUEST_HUMAN_PAYLOAD, media_handoff(message)
+        answered = await self.answer_unreadable(message, text, output)
+        if answered is not None:
+            return answered
         if not text:
             return store.IGNORED
+        if message.app_language:
+            # What action_detect_language uses until the person writes something it can tell the language of.
+            metadata = {**(metadata or {}), i18n.APP_LANGUAGE: message.app_language}
         await self.hand_to_rasa(
             UserMessage(
                 text,
@@ -434,6 +466,7 @@ class TelegramInput(StoredChannel):
         if query_id is not None:
             notice = None
             if button is None:
-                notice = i18n.text("button_expired", await self.language_of(message.conversation_id))
+                language = await self.language_of(message.conversation_id) or message.app_language
+                notice = i18n.text("button_expired", language)
             await self.client.answer_callback(query_id, notice)
         return button

@@ -25,7 +25,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.engine import Engine
 from twilio.request_validator import RequestValidator
 
-from bot.channels import store
+from bot.channels import store, unreadable
 from bot.channels.base import REQUEST_HUMAN_PAYLOAD, LanguageLookup, OnNewMessage, StoredChannel, media_handoff
 from bot.channels.config import WhatsAppConfig, conversation_id
 from bot.channels.outbox import Outbox as ChannelOutbox
@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 HELP_POINT_PAYLOAD = "/find_help_point"
 TEXT, LOCATION, MEDIA = "text", "location", "media"
+# Twilio's MessageType values of what the assistant does not read, even with a media file.
+UNREAD_TYPES = frozenset({"sticker", "contacts", "contact", "reaction", "unsupported"})
 
 
 
@@ -46,34 +48,54 @@ def parse_form(body: bytes) -> dict[str, str]:
     return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
 
 
-def _float(value: str | None) -> float | None:
+def _count(value: str | None) -> int:
     try:
-        return float(value) if value not in (None, "") else None
+        return max(int(value or 0), 0)
     except ValueError:
-        return None
+        return 0
+
+
+def _read_by_a_person(content_type: str, message_type: str) -> bool:
+    """Voice notes, audio, images, video and documents go to a person; stickers and contact cards are not read."""
+    content_type = content_type.lower()
+    if message_type in UNREAD_TYPES or content_type == "image/webp":  # WhatsApp stickers are WebP images
+        return False
+    return not content_type.startswith(("text/vcard", "text/x-vcard", "text/directory"))
 
 
 def inbound_from_form(form: dict[str, str], key: str) -> store.Inbound:
-    """The stored shape of one Twilio inbound message: text, location or media."""
-    latitude, longitude = _float(form.get("Latitude")), _float(form.get("Longitude"))
-    try:
-        media_count = int(form.get("NumMedia") or 0)
-    except ValueError:
-        media_count = 0
-    kind = TEXT
-    if latitude is not None and longitude is not None:
-        kind = LOCATION
+    """The stored shape of one Twilio inbound message: text, location, media, or what the assistant cannot read.
+
+    A location is read only with both coordinates on Earth. A blank ``Body`` with no media is an
+    empty text when Twilio calls it text, else a type the assistant does not read (``MessageType``:
+    a reaction, an interactive message without text, ``unsupported``...).
+    """
+    message_type = (form.get("MessageType") or "").strip().lower()
+    body = form.get("Body", "")
+    media_count = _count(form.get("NumMedia"))
+    content_type = (form.get("MediaContentType0") or "") if media_count else ""
+    latitude = longitude = None
+    if (form.get("Latitude") or "").strip() or (form.get("Longitude") or "").strip() or message_type == LOCATION:
+        place = unreadable.coordinates(form.get("Latitude"), form.get("Longitude"))
+        kind = LOCATION if place is not None else unreadable.BAD_LOCATION
+        latitude, longitude = place or (None, None)
     elif media_count > 0:
-        kind = MEDIA
+        kind = MEDIA if _read_by_a_person(content_type, message_type) else unreadable.UNSUPPORTED
+    elif body.strip() or message_type in ("", TEXT):
+        kind = TEXT
+    else:
+        kind, content_type = unreadable.UNSUPPORTED, message_type
+    if kind == unreadable.UNSUPPORTED and not content_type:
+        content_type = message_type or unreadable.UNSUPPORTED
     return store.Inbound(
         message_sid=form.get("MessageSid") or form.get("SmsMessageSid") or "",
         conversation_id=conversation_id(form.get("From", ""), key),
         kind=kind,
-        body=form.get("Body", ""),
+        body=body,
         latitude=latitude,
         longitude=longitude,
         media_url=form.get("MediaUrl0") if media_count else None,
-        media_content_type=form.get("MediaContentType0") if media_count else None,
+        media_content_type=content_type or None,
     )
 
 
@@ -206,7 +228,8 @@ class WhatsAppInput(StoredChannel):
     # -- turns -----------------------------------------------------------------------------
 
     async def turn(self, message: store.Inbound) -> str:
-        """An opt-out keyword is no turn; the desk may take the message; media goes to a person; the rest to Rasa."""
+        """An opt-out keyword is no turn; the desk may take the message; media goes to a person; what the
+        assistant cannot read gets a short reply (``answer_unreadable``); the rest goes to Rasa."""
         output = WhatsAppOutput(self.outbox, message.conversation_id, message.message_sid)
         if message.kind == TEXT and is_opt_out(message.body):
             return store.IGNORED
@@ -217,6 +240,9 @@ class WhatsAppInput(StoredChannel):
             # The assistant reads text only: a voice note or image goes to a person (reference kept).
             text = REQUEST_HUMAN_PAYLOAD
             metadata = media_handoff(message)
+        answered = await self.answer_unreadable(message, text, output)
+        if answered is not None:
+            return answered
         if not text:
             return store.IGNORED
         await self.hand_to_rasa(
@@ -231,10 +257,12 @@ class WhatsAppInput(StoredChannel):
         )
         return store.PROCESSED
 
-    async def _user_text(self, message: store.Inbound) -> tuple[str, dict[str, Any] | None]:
+    async def _user_text(self, message: store.Inbound) -> tuple[str | None, dict[str, Any] | None]:
         """What Rasa reads: a location, a chosen button's payload, or typed text (never a payload)."""
         if message.kind == LOCATION:
             return HELP_POINT_PAYLOAD, {"location": {"latitude": message.latitude, "longitude": message.longitude}}
+        if message.kind != TEXT:
+            return None, None
         body = message.body or ""
         conversation = await self.db(store.get_conversation, conversation_id=message.conversation_id)
         payload = map_reply(body, conversation.last_buttons) if conversation else None

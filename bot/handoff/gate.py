@@ -50,7 +50,7 @@ class Incoming:
 
     conversation_id: str
     channel: str
-    kind: str  # "text" | "location" | "media"
+    kind: str  # "text" | "location" | "media" | "unsupported" | "bad_location" (bot/channels/unreadable.py)
     text: str | None
     message_ref: str
     media_url: str | None = None
@@ -162,6 +162,10 @@ class HandoffGate:
     def _body(message: Incoming) -> str | None:
         if message.kind == "location":
             return f"[location] {message.latitude},{message.longitude}"
+        if message.kind == "bad_location":
+            return "[location] ?"  # impossible coordinates: the desk sees that a location was shared
+        if message.kind == "unsupported":
+            return f"[{message.media_content_type or 'unsupported'}]"  # a sticker, a contact card, a poll...
         return message.text or None
 
     async def _rating(self, message: Incoming, text: str, output: OutputChannel) -> bool:

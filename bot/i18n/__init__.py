@@ -15,6 +15,8 @@ import yaml
 
 LANGUAGES = ("es", "en", "fr", "ht", "pt")
 DEFAULT_LANGUAGE = "es"
+# Channel metadata key: the language the person's app declares (Telegram's language_code), normalised.
+APP_LANGUAGE = "app_language"
 _DIR = Path(__file__).resolve().parent
 
 
@@ -33,6 +35,14 @@ def country_names() -> dict[str, dict[str, str]]:
 def language_or_default(language: str | None) -> str:
     """A supported language code (the default when unknown)."""
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def supported_language(code: str | None) -> str | None:
+    """The supported language an IETF tag names ("pt-BR" -> "pt", "en_US" -> "en"); None for any other."""
+    if not code:
+        return None
+    primary = code.strip().replace("_", "-").split("-")[0].lower()
+    return primary if primary in LANGUAGES else None
 
 
 def text(key: str, language: str | None, /, **params: object) -> str:

@@ -47,3 +47,28 @@ async def test_action_sets_slot_only_when_language_changes() -> None:
     events = await action.run(dispatcher, switched, {})
     assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "en"}]
     assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(
+    ("current", "message", "declared", "expected"),
+    [
+        (None, parse(text="/greet", intent="greet", ambiguous=True), "fr", "fr"),  # Telegram's /start, app in French
+        (None, parse(text="1", ambiguous=True), "ht", "ht"),
+        ("pt", parse(text="/greet", ambiguous=True), "fr", "pt"),  # a conversation language wins
+        (None, parse(text="good morning", language="en"), "fr", "en"),  # what the person writes wins
+        (None, parse(text="/greet", ambiguous=True), "de", None),  # not ours: the default response
+        (None, parse(text="Ich brauche Hilfe", supported=False), "pt", "pt"),
+    ],
+)
+def test_an_ambiguous_first_message_takes_the_language_the_app_declares(current, message, declared, expected) -> None:
+    assert choose_language(current, message, message["intent"]["name"], [], declared) == expected
+
+
+async def test_action_reads_the_declared_language_from_the_channel_metadata() -> None:
+    latest = parse(text="/greet", ambiguous=True)
+    tracker = make_tracker(
+        latest=latest,
+        events=[{"event": "user", "text": "/greet", "parse_data": latest, "metadata": {"app_language": "ht"}}],
+    )
+    events = await ActionDetectLanguage().run(CollectingDispatcher(), tracker, {})
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "ht"}]

@@ -234,24 +234,75 @@ def _chat(chat_id: int) -> dict[str, Any]:
     return {"id": chat_id, "first_name": "Rosa", "last_name": "Pérez", "type": "private"}
 
 
-def message_update(chat_id: int, update_id: int | None = None, **content: Any) -> dict[str, Any]:
-    """A `message` update from a private chat with the given content (text, location, voice, ...)."""
-    message = {"message_id": next(_message_ids), "from": _user(chat_id), "chat": _chat(chat_id), "date": int(time.time())}
+def message_update(chat_id: int, update_id: int | None = None, *, language: str = "es", **content: Any) -> dict[str, Any]:
+    """A `message` update from a private chat with the given content (text, location, voice, ...).
+
+    `language` is the sender's ``language_code`` (the language of their Telegram app).
+    """
+    user = _user(chat_id, language)
+    message = {"message_id": next(_message_ids), "from": user, "chat": _chat(chat_id), "date": int(time.time())}
     message.update(content)
     return {"update_id": update_id or next(_update_ids), "message": message}
 
 
-def text_update(chat_id: int, text: str, update_id: int | None = None) -> dict[str, Any]:
+def text_update(chat_id: int, text: str, update_id: int | None = None, *, language: str = "es") -> dict[str, Any]:
     """A text message; a leading command gets its bot_command entity, as Telegram adds it."""
     content: dict[str, Any] = {"text": text}
     if text.startswith("/"):
         length = len(text.split()[0]) if text.split() else 1
         content["entities"] = [{"offset": 0, "length": length, "type": "bot_command"}]
-    return message_update(chat_id, update_id, **content)
+    return message_update(chat_id, update_id, language=language, **content)
 
 
-def location_update(chat_id: int, latitude: float, longitude: float) -> dict[str, Any]:
-    return message_update(chat_id, location={"latitude": latitude, "longitude": longitude})
+def location_update(chat_id: int, latitude: Any, longitude: Any, *, language: str = "es") -> dict[str, Any]:
+    return message_update(chat_id, language=language, location={"latitude": latitude, "longitude": longitude})
+
+
+# Messages the assistant does not read, as the Bot API delivers them.
+UNREAD_CONTENT: dict[str, dict[str, Any]] = {
+    "sticker": {
+        "sticker": {
+            "file_id": "CAACAgIAAxkBAAIBSticker",
+            "file_unique_id": "AgADSticker",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "👍",
+            "set_name": "HotCherry",
+            "file_size": 20000,
+        }
+    },
+    "poll": {
+        "poll": {
+            "id": "5431234567890123456",
+            "question": "¿Cuál prefieres?",
+            "options": [
+                {"persistent_id": "0", "text": "Mañana", "voter_count": 0},
+                {"persistent_id": "1", "text": "Tarde", "voter_count": 0},
+            ],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+            "allows_revoting": True,
+            "members_only": False,
+        }
+    },
+    "contact": {"contact": {"phone_number": "+50937001234", "first_name": "Ana", "user_id": 50937001234}},
+    "dice": {"dice": {"emoji": "🎲", "value": 4}},
+    "animation": {  # a GIF: Telegram sends it as a document too
+        "animation": {"file_id": "CgACAgQAAxkBGif", "file_unique_id": "AgADGif", "width": 320, "height": 240, "duration": 3},
+        "document": {"file_id": "CgACAgQAAxkBGif", "file_unique_id": "AgADGif", "mime_type": "video/mp4"},
+    },
+}
+
+
+def unread_update(chat_id: int, kind: str, *, language: str = "es") -> dict[str, Any]:
+    """A sticker, poll, contact, dice or GIF message."""
+    return message_update(chat_id, language=language, **UNREAD_CONTENT[kind])
 
 
 def voice_update(chat_id: int, file_id: str = "AwACAgEAAxkBAAIBVoice") -> dict[str, Any]:

@@ -218,6 +218,18 @@ def test_a_batch_keeps_every_kind_of_message_and_the_last_opt_out_state(any_engi
     assert second is not None and second.opted_out
 
 
+def test_the_apps_language_and_an_unread_type_survive_until_the_turn_runs(any_engine: Engine) -> None:
+    now = datetime.utcnow()
+    sticker = store.Inbound("tg:1:9", "tg-c", "unsupported", None, media_content_type="sticker", app_language="pt")
+    place = store.Inbound("tg:1:10", "tg-c", "bad_location", None, app_language="ht")
+    items = [store.NewInbound(message, "1", False, now, channel="telegram") for message in (sticker, place)]
+    assert store.record_inbound_many(any_engine, items=items) == [True, True]
+    claimed = store.claim_inbound(any_engine, message_sid="tg:1:9")  # as a turn after a restart reads it
+    assert claimed is not None
+    assert (claimed.kind, claimed.media_content_type, claimed.app_language) == ("unsupported", "sticker", "pt")
+    assert store.get_inbound(any_engine, message_sid="tg:1:10") == place
+
+
 def test_each_channel_recovers_and_sends_only_its_own_rows(any_engine: Engine) -> None:
     engine = any_engine
     now = datetime.utcnow()

@@ -137,7 +137,8 @@ async def test_a_shared_location_asks_for_the_nearest_help_point(tg: TelegramHar
     await _turn(tg, location_update(CHAT, 32.5149, -117.0382))
     message = tg.bot.received[0]
     assert message.text == "/find_help_point"
-    assert message.metadata == {"location": {"latitude": 32.5149, "longitude": -117.0382}}
+    # the app's language (Telegram's language_code) travels with every message
+    assert message.metadata == {"location": {"latitude": 32.5149, "longitude": -117.0382}, "app_language": "es"}
 
 
 async def test_a_voice_note_goes_to_a_person_and_its_file_id_is_kept_for_staff(tg: TelegramHarness) -> None:
@@ -147,7 +148,7 @@ async def test_a_voice_note_goes_to_a_person_and_its_file_id_is_kept_for_staff(t
     message = tg.bot.received[0]
     assert message.text == "/request_human"  # the assistant reads text: escalate to the desk
     media = {"url": "AwACAgEAAxkBVoiceNote1", "content_type": "audio/ogg", "caption": ""}
-    assert message.metadata == {"handoff_reason": "media", "media": media}
+    assert message.metadata == {"handoff_reason": "media", "media": media, "app_language": "es"}
     sid = f"tg:{tg.api.bot_id}:{update['update_id']}"
     assert store.media_of(tg.engine, message_sid=sid) == ("AwACAgEAAxkBVoiceNote1", "audio/ogg")
 
