@@ -3,7 +3,7 @@
 All SQL of the channels lives here. Functions are synchronous (call them through
 ``asyncio.to_thread`` from async code), take the engine and keyword-only arguments, and do one
 unit of work each. The tables are created by ``alembic/versions/0002_channel_messages.py`` and
-``0003_channel_names.py`` (claims: ``0006``, the app's language: ``0007``); every row names its
+``0003_channel_names.py`` (claims: ``0006``, the app's language: ``0008``); every row names its
 channel (whatsapp, telegram), and each channel's recovery and sender only touch their own rows.
 """
 
