@@ -8,7 +8,7 @@ help:
 	@echo "make run    set everything up and run the assistant (SQLite, in-memory locks)"
 	@echo "make test   set everything up and run the whole suite"
 	@echo "make shell  chat with the assistant in this terminal"
-	@echo "make eval   evaluate understanding on the held-out set (writes results/)"
+	@echo "make eval   understanding, fact answers and readability on the held-out sets (writes results/)"
 	@echo "make lint   ruff and mypy"
 
 setup:
@@ -31,7 +31,8 @@ test: setup
 	@scripts/test.sh
 
 eval: setup
-	@source scripts/env.sh && python -m bot.tools.evaluate && python -m bot.tools.readability
+	@source scripts/env.sh && status=0; python -m bot.tools.evaluate || status=1; \
+		python -m bot.tools.answer_eval || status=1; python -m bot.tools.readability || status=1; exit $$status
 
 lint: setup
 	@source scripts/env.sh && ruff check bot actions tests bench && mypy bot actions
