@@ -49,8 +49,8 @@ def counts(engine: sa.engine.Engine, marker: str) -> tuple[int, int]:
     return int(answers or 0), int(marked or 0)
 
 
-def main() -> None:
-    """Time the import, then check an interrupted re-import changes nothing."""
+def main() -> int:
+    """Time the import, then check an interrupted re-import changes nothing; 1 when a target is missed."""
     facts = content.load_facts(CONTENT_DIR / "facts.yml")
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite:///{directory}/bench.db"
@@ -85,7 +85,10 @@ def main() -> None:
         ok = answers == TOTAL and first == TOTAL * 5 and second == 0
         print(f"after an import interrupted at {TOTAL // 2}: {answers} answers, {first} texts from the first import, "
               f"{second} from the interrupted one -> {'nothing lost' if ok else 'DAMAGED'}")
+    met = elapsed < 60
+    print(f"target import < 60 s: {'met' if met else 'NOT met'}")
+    return 0 if ok and met else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from rasa.shared.core.events import UserUttered
 
 from bot import i18n
 from bot.settings import PROJECT_ROOT
@@ -134,12 +135,19 @@ async def test_delete_my_data_asks_then_erases_the_conversation(agent: Any, trac
     assert texts(again)[0] == response("utter_welcome", "en")
 
 
-async def test_declining_deletion_keeps_the_conversation(agent: Any) -> None:
+async def test_declining_deletion_keeps_the_conversation(agent: Any, tracker_store: Any) -> None:
     sender = new_sender()
     await say(agent, sender, "bonjou tout moun")
     await say(agent, sender, "efase done mwen yo")
     replies = await say(agent, sender, "/deny")
     assert texts(replies) == [response("utter_delete_cancelled", "ht")]
+    kept = await tracker_store.retrieve(sender)
+    assert kept is not None
+    said = [e.text for e in kept.events if isinstance(e, UserUttered)]
+    assert said == ["bonjou tout moun", "efase done mwen yo", "/deny"]
+    assert kept.get_slot("language") == "ht"
+    again = await say(agent, sender, "bonjou tout moun")
+    assert response("utter_welcome", "ht") not in texts(again)  # the same conversation goes on: no new welcome
 
 
 @pytest.mark.parametrize(

@@ -13,33 +13,15 @@ import json
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from bot.nlu.language_detector import metadata_language
-from bot.nlu.text import words
 from bot.settings import PROJECT_ROOT
+from bot.tools.scoring import Parsed, intent_report, language_accuracy, parse_with
 
 HELD_OUT = PROJECT_ROOT / "tests" / "nlu"
 RESULTS = PROJECT_ROOT / "results"
-FALLBACK = "nlu_fallback"
-
-
-@dataclass
-class Parsed:
-    """One held-out example with what the model made of it."""
-
-    text: str
-    language: str
-    intent: str
-    predicted_intent: str
-    classifier_intent: str
-    predicted_language: str
-
-    @property
-    def short(self) -> bool:
-        """Whether the message has one to three words."""
-        return 1 <= len(words(self.text)) <= 3
 
 
 def load_held_out(directory: Path = HELD_OUT) -> list[tuple[str, str, str]]:
@@ -59,45 +41,7 @@ async def parse_all(model_path: str, examples: list[tuple[str, str, str]]) -> li
     from rasa.core.agent import Agent
 
     agent = Agent.load(model_path)
-    parsed = []
-    for text, intent, language in examples:
-        result = await agent.parse_message(text)
-        ranking = [r["name"] for r in result.get("intent_ranking", []) if r["name"] != FALLBACK]
-        parsed.append(
-            Parsed(
-                text=text,
-                language=language,
-                intent=intent,
-                predicted_intent=result["intent"]["name"],
-                classifier_intent=ranking[0] if ranking else FALLBACK,
-                predicted_language=result.get("language", ""),
-            )
-        )
-    return parsed
-
-
-def intent_report(rows: list[Parsed], field: str = "predicted_intent") -> dict[str, dict[str, float]]:
-    """Per-intent precision, recall, F1 and support, plus the macro average."""
-    labels = sorted({r.intent for r in rows})
-    report: dict[str, dict[str, float]] = {}
-    for label in labels:
-        tp = sum(1 for r in rows if r.intent == label and getattr(r, field) == label)
-        predicted = sum(1 for r in rows if getattr(r, field) == label)
-        support = sum(1 for r in rows if r.intent == label)
-        precision = tp / predicted if predicted else 0.0
-        recall = tp / support if support else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        report[label] = {"precision": precision, "recall": recall, "f1": f1, "support": support}
-    report["macro"] = {
-        key: sum(report[label][key] for label in labels) / len(labels)
-        for key in ("precision", "recall", "f1")
-    } | {"support": len(rows)}
-    return report
-
-
-def language_accuracy(rows: list[Parsed]) -> float:
-    """Share of rows whose detected language is right."""
-    return sum(r.predicted_language == r.language for r in rows) / len(rows) if rows else 0.0
+    return await parse_with(agent.parse_message, examples)
 
 
 def summarise(parsed: list[Parsed]) -> dict[str, object]:

@@ -2,7 +2,7 @@
 
 Signed Twilio webhook -> the channel -> Rasa's agent (test model, live action server, privacy
 tracker store) -> the outbox -> the fake Twilio Messages API. Needs VENTANILLA_TEST_MODEL
-(scripts/test.sh trains the test model and sets it): skipped without it, failed in CI.
+(scripts/test.sh trains the test model and sets it): failed without it under make test and CI.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +25,7 @@ from bot.handoff import store as handoff_store
 from bot.settings import PROJECT_ROOT
 from tests.channels.conftest import BOT_NUMBER, Clock, Harness, eventually, new_sid, start_harness, stop_harness
 from tests.channels.fake_twilio import FakeTwilio
+from tests.services import require_model
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 ASYLUM = yaml.safe_load((PROJECT_ROOT / "content" / "answers" / "ask_asylum.yml").read_text(encoding="utf-8"))
@@ -43,13 +43,8 @@ CONVERSATIONS = {
 
 @pytest.fixture
 def rasa_agent(request: pytest.FixtureRequest) -> Any:
-    """The session's Rasa agent over the trained test model; skipped (failed in CI) without the model."""
-    path = os.environ.get("VENTANILLA_TEST_MODEL")
-    if not path or not Path(path).exists():
-        reason = "VENTANILLA_TEST_MODEL is not set to a trained model (scripts/test.sh trains one and sets it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    """The session's Rasa agent over the trained test model; fails without the model (tests.services)."""
+    require_model()
     return request.getfixturevalue("agent")
 
 

@@ -245,3 +245,64 @@ async def test_messages_sent_while_the_escalation_runs_go_to_the_desk_not_the_bo
     assert ticket is not None
     person = [m.body for m in store.ticket_messages(harness.engine, ticket_id=ticket.id) if m.kind == store.PERSON]
     assert sorted(person) == [f"detalle {n}" for n in range(4)]
+
+
+async def _urgent(harness: Harness, language: str) -> store.Ticket:
+    """An emergency escalated: an urgent ticket whose queue message has no cancel button."""
+    harness.bot.replies["hola"] = [{"text": "Hola"}]
+    await _send_and_settle(harness, "hola")
+    await eventually(lambda: harness.twilio.bodies_to(PERSON))
+    result = escalate(
+        harness.engine, conversation_id=harness.cid(PERSON), channel="whatsapp", language=language, country="GT",
+        reason="emergency", summary=[], now=harness.clock(),
+    )
+    assert result.ticket.urgent
+    assert all("buttons" not in message for message in escalation_messages(result, language))
+    harness.bot.received.clear()
+    return result.ticket
+
+
+# Cancel words that are not also WhatsApp opt-out keywords (bot/channels/text.py); see the xfail below.
+@pytest.mark.parametrize(
+    ("language", "word"),
+    [("es", "Cancela"), ("fr", "Annuler."), ("ht", "anule"), ("pt", " cancelo ")],
+)
+async def test_typing_cancel_cancels_an_urgent_request_in_the_persons_language(
+    harness: Harness, language: str, word: str
+) -> None:
+    ticket = await _urgent(harness, language)
+    await _send_and_settle(harness, "todavía espero")
+    await _send_and_settle(harness, word)
+    cancelled = store.get_ticket(harness.engine, ticket_id=ticket.id)
+    assert cancelled is not None and cancelled.state == store.CANCELLED
+    assert store.open_ticket_for(harness.engine, conversation_id=ticket.conversation_id) is None
+    await eventually(lambda: harness.twilio.bodies_to(PERSON)[-1] == i18n.text("handoff_cancelled", language))
+    transcript = [m.body for m in store.ticket_messages(harness.engine, ticket_id=ticket.id)]
+    assert transcript == ["todavía espero"]  # the cancel word itself is not a message for the desk
+    assert harness.bot.received == []
+    await _send_and_settle(harness, "hola")
+    assert harness.bot.texts() == ["hola"]  # the bot answers again
+
+
+async def test_a_sentence_with_the_word_cancel_in_it_stays_with_the_desk(harness: Harness) -> None:
+    ticket = await _urgent(harness, "es")
+    await _send_and_settle(harness, "no quiero cancelar, me siguen buscando")
+    assert store.get_ticket(harness.engine, ticket_id=ticket.id).state == store.QUEUED  # type: ignore[union-attr]
+    assert [m.body for m in store.ticket_messages(harness.engine, ticket_id=ticket.id)] == [
+        "no quiero cancelar, me siguen buscando"
+    ]
+    assert harness.bot.received == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug: on WhatsApp 'cancelar', 'cancel' and 'anile' are opt-out keywords, checked before the "
+    "handoff gate: the person is opted out and the urgent ticket stays open (English has no other cancel word)",
+)
+@pytest.mark.parametrize(("language", "word"), [("es", "cancelar"), ("en", "cancel"), ("ht", "anile")])
+async def test_a_cancel_word_that_is_also_an_opt_out_keyword_cancels_the_request(
+    harness: Harness, language: str, word: str
+) -> None:
+    ticket = await _urgent(harness, language)
+    await _send_and_settle(harness, word)
+    assert store.get_ticket(harness.engine, ticket_id=ticket.id).state == store.CANCELLED  # type: ignore[union-attr]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from bot import i18n
 from bot.channels import store
 from tests.channels.conftest import LANGUAGES, Clock, Harness, eventually, start_harness, stop_harness
 from tests.channels.fake_twilio import FakeTwilio
+from tests.services import require_model
 
 PERSON = "whatsapp:+50370001234"
 
@@ -50,12 +50,7 @@ async def test_a_turn_that_raises_still_gets_the_apology(harness: Harness) -> No
 @pytest.fixture
 async def rasa_without_actions(tmp_path: Path, twilio: FakeTwilio, clock: Clock) -> AsyncIterator[Harness]:
     """The trained assistant with its action server down (nothing listens on the action endpoint)."""
-    path = os.environ.get("VENTANILLA_TEST_MODEL")
-    if not path or not Path(path).exists():
-        reason = "VENTANILLA_TEST_MODEL is not set to a trained model (scripts/test.sh trains one and sets it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    path = require_model()
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 

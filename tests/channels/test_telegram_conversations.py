@@ -2,13 +2,12 @@
 
 Rasa's real agent (the model `make test` trains, the live action server, the privacy tracker
 store) answers updates posted to the webhook; what the fake Bot API receives is what the person
-would see. Skipped when VENTANILLA_TEST_MODEL is not set (`make test` sets it).
+would see. Fails when VENTANILLA_TEST_MODEL is not set (`make test` sets it), as the WhatsApp ones do.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,11 +19,15 @@ from bot.handoff import store as handoff_store
 from tests.channels.conftest import Clock, eventually
 from tests.channels.fake_telegram import FakeTelegram, callback_update, text_update, voice_update
 from tests.channels.telegram_harness import TelegramHarness, start_telegram, stop_telegram
+from tests.services import require_model
 from tests.test_assistant import DOMAIN, response
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("VENTANILLA_TEST_MODEL"), reason="needs the trained test model (make test sets VENTANILLA_TEST_MODEL)"
-)
+
+@pytest.fixture(autouse=True)
+def _trained_model() -> None:
+    """Fails, like the WhatsApp conversations, when the test model is missing (tests.services)."""
+    require_model()
+
 
 GREETINGS = {
     "es": "hola buenas tardes",

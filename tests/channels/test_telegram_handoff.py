@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from rasa.core.channels.channel import UserMessage
 
 from bot import i18n
@@ -112,3 +113,23 @@ async def test_staff_replies_and_the_rating_go_through_telegram(tg: TelegramHarn
     assert store.get_ticket(tg.engine, ticket_id=ticket.id).rating == 5  # type: ignore[union-attr]
     assert tg.bot.received == []
     await eventually(lambda: i18n.text("handoff_rating_thanks", "fr") in tg.api.texts_to(CHAT))
+
+
+@pytest.mark.parametrize(("language", "word"), [("es", "Cancelar"), ("en", "cancel"), ("ht", "Anile !")])
+async def test_typing_cancel_cancels_an_urgent_request(tg: TelegramHarness, language: str, word: str) -> None:
+    """An urgent ticket has no cancel button: the typed word is the person's only way out."""
+    tg.bot.replies["hola"] = [{"text": "Hola"}]
+    await _settle(tg, text_update(CHAT, "hola"))
+    await eventually(lambda: tg.api.to(CHAT))
+    result = escalate(
+        tg.engine, conversation_id=tg.cid(CHAT), channel="telegram", language=language, country="HN",
+        reason="emergency", summary=[], now=tg.clock(),
+    )
+    assert result.ticket.urgent and all("buttons" not in m for m in escalation_messages(result, language))
+    tg.bot.received.clear()
+    await _settle(tg, text_update(CHAT, word))
+    assert store.get_ticket(tg.engine, ticket_id=result.ticket.id).state == store.CANCELLED  # type: ignore[union-attr]
+    await eventually(lambda: tg.api.texts_to(CHAT)[-1:] == [i18n.text("handoff_cancelled", language)])
+    assert store.ticket_messages(tg.engine, ticket_id=result.ticket.id) == []
+    await _settle(tg, text_update(CHAT, "hola"))
+    assert tg.bot.texts() == ["hola"]

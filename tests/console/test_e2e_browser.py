@@ -11,7 +11,6 @@ Needs Debian's ``chromium`` (scripts/test.sh installs it) and Playwright (requir
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -33,6 +32,7 @@ from tests.channels.conftest import ACCOUNT_SID, AUTH_TOKEN, Clock, Harness, sta
 from tests.channels.fake_twilio import FakeTwilio
 from tests.console.conftest import PASSWORD, Served, make_settings, serve, stop
 from tests.infodb_fixtures import migrated, sqlite_url
+from tests.services import unavailable
 
 CHROMIUM = "/usr/bin/chromium"
 PERSON = "whatsapp:+5215598765432"
@@ -51,10 +51,7 @@ ALL_DAY = {day: ["00:00-23:59"] for day in ("mon", "tue", "wed", "thu", "fri", "
 
 def _chromium() -> str:
     if not Path(CHROMIUM).exists():
-        message = "Debian's chromium is not installed (scripts/test.sh installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("Debian's chromium is not installed (scripts/test.sh installs it)")
     return CHROMIUM
 
 
