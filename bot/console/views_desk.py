@@ -18,7 +18,7 @@ from bot import i18n
 from bot.channels import store as channel_store
 from bot.channels.outputs import UnknownChannelError
 from bot.console import access, store
-from bot.console.transcript import NOTE, PERSON, STAFF, SYSTEM, Line, merge, tracker_lines
+from bot.console.transcript import NOTE, PERSON, SENT, STAFF, SYSTEM, Line, merge, tracker_lines
 from bot.console.web import console, render, signed_in
 from bot.handoff import staff as desk
 from bot.handoff import store as handoff
@@ -75,14 +75,32 @@ async def queue_json(request: Request) -> HTTPResponse:
     return response.json({"tickets": [_queue_row(t, now, desks, names) for t in tickets]})
 
 
-def _lines(engine: Any, tracker_url: str, ticket: handoff.Ticket, names: dict[int, str]) -> list[Line]:
-    bot_lines = tracker_lines(engine_for(tracker_url), conversation_id=ticket.conversation_id)
+def _hidden_windows(tickets: list[handoff.Ticket], visible: set[int], now: datetime) -> list[tuple[datetime, datetime]]:
+    return [(t.created_at, t.closed_at or now) for t in tickets if t.id not in visible]
+
+
+def _lines(engine: Any, tracker_url: str, ticket: handoff.Ticket, names: dict[int, str], staff: store.Staff,
+           now: datetime) -> list[Line]:
+    """The merged transcript, with only the lines of tickets the viewer may open.
+
+    A person's earlier ticket at another desk (its messages, notes, state changes, and whatever
+    the tracker recorded while it was open) never reaches an agent who may not open that ticket.
+    """
     tickets = handoff.conversation_tickets(engine, conversation_id=ticket.conversation_id)
+    visible = {each.id for each in tickets if each.id == ticket.id or access.can_view(staff, each)}
+    hidden = _hidden_windows(tickets, visible, now)
+    bot_lines = [
+        line for line in tracker_lines(engine_for(tracker_url), conversation_id=ticket.conversation_id)
+        if not any(start <= line.at <= end for start, end in hidden)
+    ]
     desk_lines: list[Line] = []
     for each in tickets:
+        if each.id not in visible:
+            continue
         states = desk.deliveries(engine, ticket_id=each.id)
         for message in handoff.ticket_messages(engine, ticket_id=each.id):
-            kind = {handoff.PERSON: PERSON, handoff.STAFF: STAFF, handoff.NOTE: NOTE}.get(message.kind, SYSTEM)
+            kind = {handoff.PERSON: PERSON, handoff.STAFF: STAFF, handoff.NOTE: NOTE, handoff.SYSTEM: SENT}.get(
+                message.kind, SYSTEM)
             delivery = states.get(message.id)
             desk_lines.append(Line(
                 at=message.created_at, kind=kind, text=message.body or ("[media]" if message.media_url else ""),
@@ -101,7 +119,7 @@ def _actor(actor: str, names: dict[int, str]) -> str:
     return actor
 
 
-def _conversation(engine: Any, tracker_url: str, ticket_id: int, now: datetime) -> dict[str, Any] | None:
+def _conversation(engine: Any, tracker_url: str, ticket_id: int, now: datetime, staff: store.Staff) -> dict[str, Any] | None:
     ticket = handoff.get_ticket(engine, ticket_id=ticket_id)
     if ticket is None:
         return None
@@ -109,7 +127,7 @@ def _conversation(engine: Any, tracker_url: str, ticket_id: int, now: datetime) 
     names = {s.id: s.display_name for s in staff_list}
     return {
         "ticket": ticket,
-        "lines": _lines(engine, tracker_url, ticket, names),
+        "lines": _lines(engine, tracker_url, ticket, names, staff, now) if access.can_view(staff, ticket) else [],
         "window": desk.reply_window(engine, ticket=ticket, now=now),
         "desks": handoff.list_desks(engine, active_only=True),
         "agents": [s for s in staff_list if s.active],
@@ -125,7 +143,8 @@ def _quick_replies(language: str | None) -> list[tuple[str, str]]:
 async def _load(request: Request, ticket_id: int) -> dict[str, Any] | HTTPResponse:
     """The conversation if the account may see it; otherwise the refusal (logged)."""
     state = console(request)
-    found = await asyncio.to_thread(_conversation, state.engine, state.settings.tracker_database_url, ticket_id, state.clock())
+    found = await asyncio.to_thread(_conversation, state.engine, state.settings.tracker_database_url, ticket_id, state.clock(),
+                                    request.ctx.staff)
     if found is None:
         return render(request, "error.html", status=404, message="No such conversation.")
     if not access.can_view(request.ctx.staff, found["ticket"]):

@@ -88,8 +88,15 @@ async def take(engine: Engine, *, ticket_id: int, agent_id: int, now: datetime) 
     ticket = await asyncio.to_thread(store.take_ticket, engine, ticket_id=ticket_id, agent_id=agent_id, now=now)
     if ticket is None:
         raise HandoffError("This conversation is not in the queue any more: another agent took it, or it was closed.")
-    await _send(engine, ticket, f"taken:{ticket.id}:{now.isoformat()}", i18n.text("handoff_taken", ticket.language), now)
+    text = i18n.text("handoff_taken", ticket.language)
+    await asyncio.to_thread(_record_sent, engine, ticket, text, now)
+    await _send(engine, ticket, f"taken:{ticket.id}:{now.isoformat()}", text, now)
     return ticket
+
+
+def _record_sent(engine: Engine, ticket: store.Ticket, text: str, now: datetime) -> None:
+    """Keep what the desk told the person automatically in the ticket's transcript (staff see it)."""
+    store.add_message(engine, ticket_id=ticket.id, kind=store.SYSTEM, body=text, now=now)
 
 
 def _held(engine: Engine, ticket_id: int, agent_id: int) -> store.Ticket:
@@ -141,8 +148,9 @@ async def close(engine: Engine, *, ticket_id: int, agent_id: int, now: datetime)
     ticket = await asyncio.to_thread(store.close_ticket, engine, ticket_id=ticket_id, actor=f"agent:{agent_id}", now=now)
     if ticket is None:
         raise HandoffError("This conversation is already closed.")
-    await _send(engine, ticket, f"closed:{ticket.id}", i18n.text("handoff_closed", ticket.language), now)
-    await _send(
-        engine, ticket, f"rating:{ticket.id}", i18n.text("handoff_rating_request", ticket.language), now, rating_buttons()
-    )
+    closed, rating = i18n.text("handoff_closed", ticket.language), i18n.text("handoff_rating_request", ticket.language)
+    await asyncio.to_thread(_record_sent, engine, ticket, closed, now)
+    await asyncio.to_thread(_record_sent, engine, ticket, rating, now)
+    await _send(engine, ticket, f"closed:{ticket.id}", closed, now)
+    await _send(engine, ticket, f"rating:{ticket.id}", rating, now, rating_buttons())
     return ticket

@@ -8,7 +8,7 @@
   var interval = parseInt(document.body.dataset.pollMs, 10) || 1000;
   var last = null;
   var shownState = stateCell.textContent;
-  var names = { person: "Person", bot: "Assistant", system: "system" };
+  var names = { person: "Person", bot: "Assistant", system: "system", sent: "Sent automatically" };
 
   function draw(lines) {
     transcript.textContent = "";
