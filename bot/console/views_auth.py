@@ -123,6 +123,13 @@ async def signout(request: Request) -> HTTPResponse:
     return resp
 
 
+@blueprint.post("/api/ping")
+@signed_in()
+async def ping(_request: Request) -> HTTPResponse:
+    """"Stay signed in": a POST is activity, so the idle timeout starts again."""
+    return response.json({"ok": True})
+
+
 @blueprint.post("/language")
 async def choose_language(request: Request) -> HTTPResponse:
     """The console's language: kept on the account when signed in, and in a cookie for this browser."""

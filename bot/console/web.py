@@ -183,6 +183,8 @@ def signed_in(*roles: str) -> Callable[[Handler], Handler]:
                 if is_api:
                     return response.json({"error": "signed_out"}, status=401)
                 target = "/signin?expired=1" if request.ctx.expired else "/signin"
+                if request.ctx.expired and request.method == "GET" and request.path.startswith("/tickets/"):
+                    target += f"&next={request.path}"
                 return response.redirect(target)
             if roles and staff.role not in roles:
                 await console(request).audit(request, "forbidden", detail=request.path[:200])
@@ -231,6 +233,12 @@ async def _load_session(request: Request) -> None:
 
 
 LANGUAGE_COOKIE = "vc_lang"
+MAX_FORM_BYTES = 1_000_000
+
+
+def _too_large() -> str:
+    return i18n.gettext("What you sent is too large for the console (more than %(size)s). Nothing was saved: "
+                        "go back, shorten the text and send it again.", size="1 MB")
 
 
 def _language(request: Request) -> str:
@@ -254,6 +262,8 @@ async def _before(request: Request) -> HTTPResponse | None:
     request.ctx.language = _language(request)
     i18n.use(request.ctx.language)
     if request.method == "POST":
+        if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+            return response.text(_too_large(), status=413)
         submitted = request.headers.get("X-CSRF-Token") or (request.form.get("csrf") if request.form else None)
         if not csrf_valid(console(request).settings.secret, request.ctx.csrf_basis, submitted):
             if request.ctx.expired:
@@ -285,7 +295,7 @@ def create_app(state: Console, name: str | None = None) -> Sanic:
     from bot.console import views_admin, views_auth, views_chat, views_desk
 
     app = Sanic(name or f"console_{uuid.uuid4().hex[:8]}")
-    app.config.REQUEST_MAX_SIZE = 1_000_000
+    app.config.REQUEST_MAX_SIZE = MAX_FORM_BYTES
     app.config.PROXIES_COUNT = state.settings.proxies_count
     app.ctx.console = state
     app.register_middleware(_before, "request")
@@ -313,8 +323,7 @@ def create_app(state: Console, name: str | None = None) -> Sanic:
         i18n.use(getattr(request.ctx, "language", None) or i18n.negotiate(request.headers.get("accept-language"),
                                                                            state.settings.default_language))
         if status == 413:
-            message = i18n.gettext("What you sent is too large for the console (more than %(size)s). Nothing was saved: "
-                                   "go back, shorten the text and send it again.", size="1 MB")
+            message = _too_large()
         elif status == 404:
             message = i18n.gettext("Not found.")
         else:

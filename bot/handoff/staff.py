@@ -20,6 +20,9 @@ from bot.handoff import store
 from bot.handoff.gate import rating_buttons
 
 WHATSAPP_WINDOW = timedelta(hours=24)
+# The longest staff reply: a reply is never cut (the console shows the limit and keeps the text);
+# the channels split it into parts their API accepts (WhatsApp 1,600, Telegram 4,096 characters).
+MAX_REPLY_CHARS = 4000
 
 
 class HandoffError(Exception):
@@ -115,6 +118,8 @@ async def reply(engine: Engine, *, ticket_id: int, agent_id: int, text: str, now
     text = text.strip()
     if not text:
         raise HandoffError("The reply is empty.")
+    if len(text) > MAX_REPLY_CHARS:
+        raise HandoffError("The reply is too long: nothing was sent.")
     ticket = await asyncio.to_thread(_held, engine, ticket_id, agent_id)
     message_id = await asyncio.to_thread(
         store.add_message, engine, ticket_id=ticket.id, kind=store.STAFF, body=text, author_id=agent_id, now=now
