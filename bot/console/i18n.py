@@ -22,6 +22,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 LANGUAGES = ("es", "en", "fr")
@@ -44,6 +45,7 @@ REASONS = {
     "emergency": N_("emergency"),
 }
 STATES = {
+    "bot": N_("with the assistant"),
     "queued": N_("waiting"),
     "with_staff": N_("with staff"),
     "closed": N_("closed"),
@@ -63,7 +65,8 @@ DELIVERY = {
     "opted_out": N_("not sent: the person stopped messages"),
     "not_queued": N_("not sent"),
 }
-LANGUAGE_NAMES = {code: N_(name) for code, name in (("es", "Español"), ("en", "English"), ("fr", "Français"))}
+# Each console language by its own name (the picker shows them so, whatever the current language).
+LANGUAGE_NAMES = {"es": "Español", "en": "English", "fr": "Français"}
 
 
 @cache
@@ -143,6 +146,11 @@ def word(table: dict[str, str], code: str | None) -> str:
     return gettext(table[code]) if code in table else code
 
 
+def number(value: int) -> str:
+    """A number written the way the request's language writes it (4,000 / 4000 / 4 000)."""
+    return str(format_decimal(value, locale=current()))
+
+
 def local_time(at: datetime | None, zone: str | None, format: str = "short") -> str:
     """A stored UTC time in a desk's time zone, formatted for the request's language, with the zone's name."""
     if at is None:
@@ -163,5 +171,5 @@ def clock_time(at: datetime, zone: str | None) -> str:
 
 def all_messages() -> Iterator[str]:
     """Every message id of the marked tables (for the catalogue test)."""
-    for table in (REASONS, STATES, DELIVERY, LANGUAGE_NAMES):
+    for table in (REASONS, STATES, DELIVERY):
         yield from table.values()

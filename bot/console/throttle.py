@@ -67,6 +67,9 @@ class Store(Protocol):
     async def clear(self, key: str) -> None:
         """Forget a key (after a successful sign-in)."""
 
+    async def clear_prefix(self, prefix: str) -> None:
+        """Forget every key that starts with a prefix (an admin's password reset unlocks the account)."""
+
 
 class MemoryStore:
     """A store in this process's memory (one console process: the default)."""
@@ -101,6 +104,10 @@ class MemoryStore:
     async def clear(self, key: str) -> None:
         self._entries.pop(key, None)
 
+    async def clear_prefix(self, prefix: str) -> None:
+        for key in [k for k in self._entries if k.startswith(prefix)]:
+            del self._entries[key]
+
 
 class RedisStore:
     """A store in Redis: one hash per key (failures, refused-until), expiring on its own."""
@@ -134,6 +141,11 @@ class RedisStore:
     async def clear(self, key: str) -> None:
         await self._redis.delete(self._prefix + key)
 
+    async def clear_prefix(self, prefix: str) -> None:
+        pattern = self._prefix + prefix.replace("*", "\\*").replace("?", "\\?").replace("[", "\\[") + "*"
+        async for name in self._redis.scan_iter(match=pattern, count=500):
+            await self._redis.delete(name)
+
     async def close(self) -> None:
         """Close the connection pool."""
         await self._redis.close()
@@ -146,6 +158,11 @@ def store_for(url: str, clock: Callable[[], float] = time.time) -> Store:
     if url in ("", "memory://"):
         return MemoryStore(clock)
     raise ValueError(f"CONSOLE_THROTTLE_URL must be memory:// or a redis:// URL, got {url.split(':', 1)[0]}:...")
+
+
+def account_key(username: str) -> str:
+    """The key of an account's failures (the account-with-client keys start with it)."""
+    return "account:" + username.strip().lower()
 
 
 class Throttle:
@@ -173,6 +190,10 @@ class Throttle:
         if delay:
             await self.store.block(key, until=now + delay, ttl=max(rule.window, delay))
         return delay
+
+    async def unlock_account(self, username: str) -> None:
+        """Forget every failure of an account, from every client."""
+        await self.store.clear_prefix(account_key(username))
 
     async def succeeded(self, *keys: str) -> None:
         """Forget the keys' failures."""

@@ -19,7 +19,7 @@ from bot.console import store
 from bot.console.i18n import LANGUAGES
 from bot.console.i18n import gettext as _
 from bot.console.security import device_id, device_token, new_token, token_hash, verify_password
-from bot.console.throttle import ACCOUNT_FREE, CLIENT_FREE, MAX_DELAY_SECONDS, Rule, lockout_rule
+from bot.console.throttle import ACCOUNT_FREE, CLIENT_FREE, MAX_DELAY_SECONDS, Rule, account_key, lockout_rule
 from bot.console.web import LANGUAGE_COOKIE, SESSION_COOKIE, client_address, console, delete_cookie, render, set_cookie, signed_in
 
 blueprint = Blueprint("auth")
@@ -52,7 +52,7 @@ async def signin_page(request: Request) -> HTTPResponse:
 
 
 def _keys(username: str, client: str, device: str | None) -> tuple[str, str, str]:
-    account = "account:" + username.lower()
+    account = account_key(username)
     who = f"device:{device}" if device else f"ip:{client}"
     return f"ip:{client}", account, f"{account}|{who}"
 

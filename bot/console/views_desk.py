@@ -137,6 +137,8 @@ def _lines(engine: Any, tracker_url: str, ticket: handoff.Ticket, names: dict[in
 def _actor(actor: str, names: dict[int, str]) -> str:
     if actor.startswith("agent:") and actor[6:].isdigit():
         return names.get(int(actor[6:]), _("staff"))
+    if actor in i18n.REASONS:  # a ticket is opened by its reason
+        return i18n.word(i18n.REASONS, actor)
     return {"person": _("the person"), "system": _("the system"), "bot": _("the assistant")}.get(actor, actor)
 
 
@@ -276,8 +278,9 @@ def _drafts(request: Request) -> dict[str, str | None]:
 def _too_long(text: str) -> str | None:
     if len(text) <= MAX_REPLY:
         return None
+    count, limit = i18n.number(len(text)), i18n.number(MAX_REPLY)
     return _("Your text has %(count)s characters; the limit is %(max)s. Nothing was sent: shorten it or send it in "
-             "several messages (your text is still in the box).", count=f"{len(text):,}", max=f"{MAX_REPLY:,}")
+             "several messages (your text is still in the box).", count=count, max=limit)
 
 
 def _done(ticket_id: int, what: str) -> HTTPResponse:
