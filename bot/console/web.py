@@ -266,8 +266,10 @@ async def _before(request: Request) -> HTTPResponse | None:
             return response.text(_too_large(), status=413)
         submitted = request.headers.get("X-CSRF-Token") or (request.form.get("csrf") if request.form else None)
         if not csrf_valid(console(request).settings.secret, request.ctx.csrf_basis, submitted):
-            if request.ctx.expired:
-                # The page's script keeps what was typed; after signing in the agent is back on this page.
+            signed_out = request.ctx.staff is None and request.path not in ("/signin", "/language")
+            if request.ctx.expired or (signed_out and not request.path.startswith("/api/")):
+                # Signed out meanwhile (idle timeout, or another tab noticed it first): nothing is done, and
+                # after signing in the agent is back on the page, where its script restores what was typed.
                 back = request.path.rsplit("/", 1)[0] if request.path.startswith("/tickets/") else "/queue"
                 return response.redirect(f"/signin?expired=1&next={back}", status=303)
             logger.info("POST refused: missing or wrong CSRF token")

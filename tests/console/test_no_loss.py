@@ -77,6 +77,15 @@ async def test_a_reply_sent_after_the_idle_timeout_returns_the_agent_to_the_tick
     assert "typed while away" not in "".join(_outbox(console, opened))  # not sent behind the agent's back
 
 
+async def test_a_reply_posted_after_another_tab_noticed_the_timeout_is_not_called_forged(console: Served) -> None:
+    opened, browser = await _held(console)
+    console.clock.advance(minutes=31)
+    assert (await browser.http.get("/api/queue")).status_code == 401  # type: ignore[attr-defined]  # the cookie is gone
+    response = await browser.post(f"/tickets/{opened.id}/reply", {"text": "typed while away"})  # type: ignore[attr-defined]
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/signin?expired=1&next=/tickets/{opened.id}"
+
+
 async def test_sign_in_never_redirects_to_another_site(console: Served) -> None:
     console.add_staff("ana")
     for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
