@@ -37,6 +37,11 @@ def _desk_id(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() else None
 
 
+async def _desk_exists(request: Request, desk_id: int | None) -> bool:
+    """No desk, or one that exists."""
+    return desk_id is None or await console(request).db(handoff.get_desk, desk_id=desk_id) is not None
+
+
 async def _staff_page(
     request: Request, *, error: str | None = None, notice: str | None = None, status: int = 200
 ) -> HTTPResponse:
@@ -63,6 +68,8 @@ async def staff_create(request: Request) -> HTTPResponse:
     username = (form.get("username") or "").strip()
     if not username or len(username) > 64:
         return await _staff_page(request, error=_("A username (up to 64 characters) is needed."), status=400)
+    if not await _desk_exists(request, _desk_id(form.get("desk_id"))):
+        return await _staff_page(request, error=_("That desk does not exist."), status=400)
     try:
         password_hash = await asyncio.to_thread(hash_password, form.get("password") or "")
         account = await state.db(
@@ -90,6 +97,8 @@ async def staff_update(request: Request, staff_id: int) -> HTTPResponse:
         return await _staff_page(request, error=_("You cannot deactivate or demote your own account."), status=400)
     active = None if form.get("active") is None else form.get("active") == "1"
     desk = _desk_id(form.get("desk_id"))
+    if not await _desk_exists(request, desk):
+        return await _staff_page(request, error=_("That desk does not exist."), status=400)
     try:
         await state.db(store.update_staff, staff_id=staff_id, role=form.get("role"), desk_id=desk,
                        clear_desk=form.get("desk_id") == "", active=active)

@@ -407,7 +407,8 @@ async def close(request: Request, ticket_id: int) -> HTTPResponse:
     if refusal is not None:
         return refusal
     try:
-        await desk.close(state.engine, ticket_id=ticket_id, agent_id=request.ctx.staff.id, now=state.clock())
+        await desk.close(state.engine, ticket_id=ticket_id, agent_id=request.ctx.staff.id, now=state.clock(),
+                         supervisor=access.sees_every_desk(request.ctx.staff))
     except UnknownChannelError:
         await state.audit(request, "channel_unreachable", target=f"ticket:{ticket_id}")
         return await _page(request, ticket_id, error=_(UNREACHABLE), status=409, **_drafts(request))
@@ -426,6 +427,8 @@ async def reveal(request: Request, ticket_id: int) -> HTTPResponse:
     if refusal is not None:
         return refusal
     assert ticket is not None
+    if ticket.channel != "whatsapp":  # a Telegram chat id is not a number to call, and stays private
+        return render(request, "error.html", status=404, message=_("Only a WhatsApp conversation has a phone number."))
     if not access.can_reveal_number(request.ctx.staff):
         await state.audit(request, "reveal_number_refused", target=f"ticket:{ticket_id}")
         return render(request, "error.html", status=403, message=_("Only supervisors can reveal a phone number."))

@@ -320,6 +320,8 @@ def create_app(state: Console, name: str | None = None) -> Sanic:
     @app.exception(Exception)
     async def _error(request: Request, exception: Exception) -> HTTPResponse:
         status = getattr(exception, "status_code", 500)
+        if isinstance(exception, IsADirectoryError):  # "/static/": the folder is not a page
+            status = 404
         if status >= 500:
             logger.error("console error: %s", type(exception).__name__)
         i18n.use(getattr(request.ctx, "language", None) or i18n.negotiate(request.headers.get("accept-language"),

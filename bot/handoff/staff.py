@@ -148,8 +148,15 @@ def add_note(engine: Engine, *, ticket_id: int, agent_id: int, text: str, now: d
     return note_id
 
 
-async def close(engine: Engine, *, ticket_id: int, agent_id: int, now: datetime) -> store.Ticket:
-    """Close the ticket: the bot answers again; the person is told and asked to rate the help."""
+async def close(engine: Engine, *, ticket_id: int, agent_id: int, now: datetime, supervisor: bool = False) -> store.Ticket:
+    """Close the ticket: the bot answers again; the person is told and asked to rate the help.
+
+    Only the agent who holds it closes it, or a supervisor (``supervisor=True``, any open ticket).
+    """
+    if not supervisor:
+        current = await asyncio.to_thread(store.get_ticket, engine, ticket_id=ticket_id)
+        if current is not None and current.is_open and current.agent_id != agent_id:
+            raise HandoffError("Only the agent who holds this conversation, or a supervisor, can close it.")
     ticket = await asyncio.to_thread(store.close_ticket, engine, ticket_id=ticket_id, actor=f"agent:{agent_id}", now=now)
     if ticket is None:
         raise HandoffError("This conversation is already closed.")
