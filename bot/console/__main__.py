@@ -3,6 +3,8 @@
     python -m bot.console serve                       run the console (CONSOLE_HOST:CONSOLE_PORT)
     python -m bot.console create-admin --username X   create an admin (password from the prompt
                                                       or VENTANILLA_ADMIN_PASSWORD)
+    python -m bot.console messages                    add new message ids to the .po catalogues
+                                                      (bot/console/locale/) and count the untranslated
 """
 
 from __future__ import annotations
@@ -38,10 +40,18 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve")
+    sub.add_parser("messages")
     admin = sub.add_parser("create-admin")
     admin.add_argument("--username", required=True)
     admin.add_argument("--name", default=None, help="name shown to colleagues (default: the username)")
     args = parser.parse_args(argv)
+    if args.command == "messages":
+        from bot.console.catalogue import update
+
+        missing = update()
+        for language, count in missing.items():
+            print(f"{language}: {count} untranslated")
+        return 1 if any(missing.values()) else 0
     try:
         settings = load_console_settings()
     except SettingsError as err:

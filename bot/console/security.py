@@ -59,3 +59,24 @@ def csrf_valid(secret: str, cookie_token: str | None, submitted: str | None) -> 
     if not cookie_token or not submitted:
         return False
     return hmac.compare_digest(csrf_token(secret, cookie_token), submitted)
+
+
+def device_token(secret: str, username: str) -> str:
+    """A device cookie for a browser that signed in to `username`: a random id and its HMAC."""
+    nonce = secrets.token_urlsafe(16)
+    return f"{nonce}.{_device_mac(secret, username, nonce)}"
+
+
+def device_id(secret: str, cookie: str | None, username: str) -> str | None:
+    """The device id of a cookie issued to this browser for `username` (None: no such cookie)."""
+    if not cookie or "." not in cookie:
+        return None
+    nonce, _, mac = cookie.partition(".")
+    if hmac.compare_digest(_device_mac(secret, username, nonce), mac):
+        return nonce
+    return None
+
+
+def _device_mac(secret: str, username: str, nonce: str) -> str:
+    message = f"device:{username.strip().lower()}:{nonce}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]

@@ -29,6 +29,10 @@ class ConsoleSettings:
     database_url: str
     tracker_database_url: str
     poll_interval_ms: int = 1000
+    throttle_url: str = "memory://"
+    proxies_count: int = 0
+    session_hours: int = 12
+    default_language: str = "es"
 
 
 def stored_secret(path: Path) -> str:
@@ -66,4 +70,16 @@ def load_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSe
         rasa_url=env.get("RASA_URL", DEFAULT_RASA_URL),
         database_url=env.get("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'ventanilla.db'}"),
         tracker_database_url=env.get("TRACKER_DATABASE_URL", default_tracker),
+        throttle_url=env.get("CONSOLE_THROTTLE_URL", "memory://"),
+        proxies_count=int_setting("CONSOLE_PROXIES_COUNT", 0, 0, env),
+        session_hours=int_setting("CONSOLE_SESSION_HOURS", 12, 1, env),
+        default_language=_language(env.get("CONSOLE_DEFAULT_LANGUAGE", "es")),
     )
+
+
+def _language(code: str) -> str:
+    from bot.console.i18n import LANGUAGES
+
+    if code not in LANGUAGES:
+        raise SettingsError(f"CONSOLE_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {code!r}")
+    return code

@@ -7,7 +7,7 @@ the engine and keyword-only arguments and do one unit of work each.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +33,7 @@ class Staff:
     failed_signins: int
     locked_until: datetime | None
     last_signin_at: datetime | None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class AuditEntry:
     action: str
     target: str | None
     detail: str | None
+    client: str | None = None
 
 
 def _staff(row: Any) -> Staff:
@@ -67,6 +69,7 @@ def _staff(row: Any) -> Staff:
         failed_signins=int(row.failed_signins or 0),
         locked_until=row.locked_until,
         last_signin_at=row.last_signin_at,
+        language=row.language,
     )
 
 
@@ -156,17 +159,10 @@ def update_staff(
             connection.execute(sessions.delete().where(sessions.c.staff_id == staff_id))
 
 
-def record_failed_signin(engine: Engine, *, staff_id: int, limit: int, lockout: timedelta, now: datetime) -> bool:
-    """Count a failed sign-in; lock the account when it reaches the limit. True when now locked."""
+def set_language(engine: Engine, *, staff_id: int, language: str) -> None:
+    """The console language an account chose."""
     with engine.begin() as connection:
-        connection.execute(staff.update().where(staff.c.id == staff_id).values(failed_signins=staff.c.failed_signins + 1))
-        failures = int(connection.scalar(sa.select(staff.c.failed_signins).where(staff.c.id == staff_id)) or 0)
-        if failures >= limit:
-            connection.execute(
-                staff.update().where(staff.c.id == staff_id).values(failed_signins=0, locked_until=now + lockout)
-            )
-            return True
-    return False
+        connection.execute(staff.update().where(staff.c.id == staff_id).values(language=language))
 
 
 def record_signin(engine: Engine, *, staff_id: int, token_hash: str, now: datetime) -> None:
@@ -178,15 +174,15 @@ def record_signin(engine: Engine, *, staff_id: int, token_hash: str, now: dateti
         connection.execute(sessions.insert().values(token_hash=token_hash, staff_id=staff_id, created_at=now, last_seen_at=now))
 
 
-def session_staff(engine: Engine, *, token_hash: str) -> tuple[Staff, datetime] | None:
-    """The active account of a session and when the session was last used (None when unknown)."""
+def session_staff(engine: Engine, *, token_hash: str) -> tuple[Staff, datetime, datetime] | None:
+    """The active account of a session, when the session began and when it was last used (None when unknown)."""
     with engine.connect() as connection:
         row = connection.execute(
-            sa.select(staff, sessions.c.last_seen_at.label("session_last_seen"))
+            sa.select(staff, sessions.c.created_at.label("session_created"), sessions.c.last_seen_at.label("session_last_seen"))
             .select_from(sessions.join(staff, sessions.c.staff_id == staff.c.id))
             .where(sessions.c.token_hash == token_hash, staff.c.active.is_(True))
         ).first()
-    return (_staff(row), row.session_last_seen) if row is not None else None
+    return (_staff(row), row.session_created, row.session_last_seen) if row is not None else None
 
 
 def touch_session(engine: Engine, *, token_hash: str, now: datetime) -> None:
@@ -216,8 +212,9 @@ def log(
     username: str | None = None,
     target: str | None = None,
     detail: str | None = None,
+    client: str | None = None,
 ) -> None:
-    """Append one audit entry (never message text, phone numbers or conversation ids)."""
+    """Append one audit entry (never message text, phone numbers or conversation ids; the staff client's address)."""
     with engine.begin() as connection:
         connection.execute(
             audit.insert().values(
@@ -227,6 +224,7 @@ def log(
                 action=action[:40],
                 target=target[:80] if target else None,
                 detail=detail[:200] if detail else None,
+                client=client[:64] if client else None,
             )
         )
 
@@ -242,6 +240,6 @@ def audit_entries(
         query = query.where(audit.c.staff_id == staff_id)
     with engine.connect() as connection:
         return [
-            AuditEntry(row.id, row.at, row.staff_id, row.username, row.action, row.target, row.detail)
+            AuditEntry(row.id, row.at, row.staff_id, row.username, row.action, row.target, row.detail, row.client)
             for row in connection.execute(query)
         ]

@@ -1,6 +1,7 @@
 """Table definitions of the console: staff accounts, their sessions and the audit log.
 
-Created by ``alembic/versions/0005_console.py``. Sessions store the SHA-256 of their token only;
+Created by ``alembic/versions/0005_console.py`` (client address and language:
+``0009_console_i18n_client.py``). Sessions store the SHA-256 of their token only;
 the audit log never holds message text, phone numbers or conversation ids.
 """
 
@@ -27,6 +28,7 @@ staff = sa.Table(
     sa.Column("locked_until", sa.DateTime),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("last_signin_at", sa.DateTime),
+    sa.Column("language", sa.String(8)),  # the console's language for this account (0009); None: the browser's
 )
 
 sessions = sa.Table(
@@ -49,4 +51,5 @@ audit = sa.Table(
     sa.Column("action", sa.String(40), nullable=False, index=True),
     sa.Column("target", sa.String(80)),
     sa.Column("detail", sa.String(200)),
+    sa.Column("client", sa.String(64)),  # the client address (through the trusted proxy), 0009
 )

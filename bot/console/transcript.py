@@ -26,7 +26,8 @@ events = sa.Table(
     sa.Column("data", sa.Text),
 )
 
-PERSON, BOT, STAFF, NOTE, SYSTEM = "person", "bot", "staff", "note", "system"
+# SENT: what the desk told the person automatically (at take and close), from the handoff messages.
+PERSON, BOT, STAFF, NOTE, SYSTEM, SENT = "person", "bot", "staff", "note", "system", "sent"
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Line:
     """One line of a transcript."""
 
     at: datetime
-    kind: str  # person | bot | staff | note | system
+    kind: str  # person | bot | staff | note | system | sent
     text: str
     author: str | None = None
     delivery: str | None = None

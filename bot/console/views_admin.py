@@ -10,7 +10,8 @@ from sanic.response import HTTPResponse
 from sqlalchemy.engine import Engine
 
 from bot.console import store
-from bot.console.security import WeakPasswordError, hash_password
+from bot.console.i18n import gettext as _
+from bot.console.security import MIN_PASSWORD_LENGTH, WeakPasswordError, hash_password
 from bot.console.tables import ADMIN, ROLES, SUPERVISOR
 from bot.console.web import console, render, signed_in
 from bot.handoff import hours
@@ -23,8 +24,22 @@ from bot.infodb.session import session_scope
 blueprint = Blueprint("admin", url_prefix="/admin")
 
 
+def _refusal(err: Exception) -> str:
+    """An account change refused, in the staff member's language."""
+    if isinstance(err, WeakPasswordError):
+        return _("Passwords need at least %(count)s characters.", count=MIN_PASSWORD_LENGTH)
+    if "taken" in str(err):
+        return _("That username is taken.")
+    return _("Unknown role.")
+
+
 def _desk_id(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() else None
+
+
+async def _desk_exists(request: Request, desk_id: int | None) -> bool:
+    """No desk, or one that exists."""
+    return desk_id is None or await console(request).db(handoff.get_desk, desk_id=desk_id) is not None
 
 
 async def _staff_page(
@@ -52,7 +67,9 @@ async def staff_create(request: Request) -> HTTPResponse:
     form = request.form
     username = (form.get("username") or "").strip()
     if not username or len(username) > 64:
-        return await _staff_page(request, error="A username (up to 64 characters) is needed.", status=400)
+        return await _staff_page(request, error=_("A username (up to 64 characters) is needed."), status=400)
+    if not await _desk_exists(request, _desk_id(form.get("desk_id"))):
+        return await _staff_page(request, error=_("That desk does not exist."), status=400)
     try:
         password_hash = await asyncio.to_thread(hash_password, form.get("password") or "")
         account = await state.db(
@@ -65,9 +82,9 @@ async def staff_create(request: Request) -> HTTPResponse:
             now=state.clock(),
         )
     except (WeakPasswordError, store.StaffError) as err:
-        return await _staff_page(request, error=str(err).capitalize() + ".", status=400)
+        return await _staff_page(request, error=_refusal(err), status=400)
     await state.audit(request, "staff_created", target=f"staff:{account.id}", detail=f"role={account.role}")
-    return await _staff_page(request, notice=f"Account {account.username} created.")
+    return await _staff_page(request, notice=_("Account %(name)s created.", name=account.username))
 
 
 @blueprint.post("/staff/<staff_id:int>")
@@ -77,17 +94,19 @@ async def staff_update(request: Request, staff_id: int) -> HTTPResponse:
     state = console(request)
     form = request.form
     if staff_id == request.ctx.staff.id and (form.get("active") == "0" or form.get("role") not in (None, ADMIN)):
-        return await _staff_page(request, error="You cannot deactivate or demote your own account.", status=400)
+        return await _staff_page(request, error=_("You cannot deactivate or demote your own account."), status=400)
     active = None if form.get("active") is None else form.get("active") == "1"
     desk = _desk_id(form.get("desk_id"))
+    if not await _desk_exists(request, desk):
+        return await _staff_page(request, error=_("That desk does not exist."), status=400)
     try:
         await state.db(store.update_staff, staff_id=staff_id, role=form.get("role"), desk_id=desk,
                        clear_desk=form.get("desk_id") == "", active=active)
     except store.StaffError as err:
-        return await _staff_page(request, error=str(err).capitalize() + ".", status=400)
+        return await _staff_page(request, error=_refusal(err), status=400)
     changes = ",".join(f"{k}={form.get(k)}" for k in ("role", "desk_id", "active") if form.get(k) is not None)
     await state.audit(request, "staff_updated", target=f"staff:{staff_id}", detail=changes)
-    return await _staff_page(request, notice="Account updated.")
+    return await _staff_page(request, notice=_("Account updated."))
 
 
 @blueprint.post("/staff/<staff_id:int>/password")
@@ -98,10 +117,13 @@ async def staff_password(request: Request, staff_id: int) -> HTTPResponse:
     try:
         password_hash = await asyncio.to_thread(hash_password, request.form.get("password") or "")
     except WeakPasswordError as err:
-        return await _staff_page(request, error=str(err).capitalize() + ".", status=400)
+        return await _staff_page(request, error=_refusal(err), status=400)
     await state.db(store.update_staff, staff_id=staff_id, password_hash=password_hash)
+    account = await state.db(store.get_staff, staff_id=staff_id)
+    if account is not None:
+        await state.throttle.unlock_account(account.username)  # a new password unlocks it for every client
     await state.audit(request, "staff_password_reset", target=f"staff:{staff_id}")
-    return await _staff_page(request, notice="Password reset; the account's sessions were ended.")
+    return await _staff_page(request, notice=_("Password reset; the account's sessions were ended."))
 
 
 @blueprint.get("/audit")
@@ -111,7 +133,8 @@ async def audit_log(request: Request) -> HTTPResponse:
     state = console(request)
     action = request.args.get("action") or None
     entries = await state.db(store.audit_entries, limit=300, action=action)
-    return render(request, "admin_audit.html", entries=entries, action=action or "")
+    desk = await state.db(handoff.get_desk, desk_id=request.ctx.staff.desk_id) if request.ctx.staff.desk_id else None
+    return render(request, "admin_audit.html", entries=entries, action=action or "", zone=desk.timezone if desk else "UTC")
 
 
 def _content_list(
@@ -166,7 +189,7 @@ async def answer_page(request: Request, answer_id: int) -> HTTPResponse:
     state = console(request)
     found = await state.db(_answer, answer_id=answer_id)
     if found is None:
-        return render(request, "error.html", status=404, message="No such answer.")
+        return render(request, "error.html", status=404, message=_("No such answer."))
     summary, texts, facts = found
     return render(request, "admin_answer.html", answer=summary, texts=texts, facts=facts, notice=request.args.get("notice"))
 
@@ -189,9 +212,9 @@ async def answer_edit(request: Request, answer_id: int) -> HTTPResponse:
     title = (request.form.get("title") or "").strip()
     body = (request.form.get("body") or "").strip()
     if not title or not body:
-        return render(request, "error.html", status=400, message="Both a title and a text are needed.")
+        return render(request, "error.html", status=400, message=_("Both a title and a text are needed."))
     if not await state.db(_edit, answer_id=answer_id, language=language, title=title, body=body):
-        return render(request, "error.html", status=404, message="No such answer text.")
+        return render(request, "error.html", status=404, message=_("No such answer text."))
     await state.audit(request, "answer_edited", target=f"answer:{answer_id}", detail=f"language={language}")
     return response.redirect(f"/admin/content/answers/{answer_id}?notice=saved")
 
@@ -202,7 +225,7 @@ async def answer_verify(request: Request, answer_id: int) -> HTTPResponse:
     """Mark an answer as verified today."""
     state = console(request)
     if not await state.db(_verify, answer_id=answer_id):
-        return render(request, "error.html", status=404, message="No such answer.")
+        return render(request, "error.html", status=404, message=_("No such answer."))
     await state.audit(request, "answer_verified", target=f"answer:{answer_id}")
     return response.redirect(f"/admin/content/answers/{answer_id}?notice=verified")
 
@@ -240,16 +263,16 @@ async def desks_save(request: Request) -> HTTPResponse:
     name = (form.get("name") or "").strip()[:120]
     zone = (form.get("timezone") or "").strip()
     if not code or not name:
-        return await _desks_page(request, error="A desk needs a code and a name.", status=400)
+        return await _desks_page(request, error=_("A desk needs a code and a name."), status=400)
     try:
         opening = parse_hours(form.get("hours") or "")
         hours.validate(opening, zone)
     except hours.HoursError as err:
-        return await _desks_page(request, error=f"Opening hours: {err}.", status=400)
+        return await _desks_page(request, error=_("Opening hours: %(error)s.", error=str(err)), status=400)
     desk_id = await state.db(
         handoff.upsert_desk, code=code, name=name, timezone=zone, hours=opening,
         countries=_codes(form.get("countries"), upper=True), languages=_codes(form.get("languages"), upper=False),
         active=form.get("active") != "0",
     )
     await state.audit(request, "desk_saved", target=f"desk:{desk_id}")
-    return await _desks_page(request, notice=f"Desk {code} saved.")
+    return await _desks_page(request, notice=_("Desk %(code)s saved.", code=code))

@@ -16,6 +16,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.console.i18n import gettext as _
 from bot.console.web import console, render, set_cookie
 
 logger = logging.getLogger(__name__)
@@ -39,27 +40,27 @@ async def try_message(request: Request) -> HTTPResponse:
     state = console(request)
     sender = request.cookies.get(CHAT_COOKIE)
     if not sender or not sender.startswith("try-"):
-        return response.json({"error": "reload the page to start a conversation"}, status=400)
+        return response.json({"error": _("reload the page to start a conversation")}, status=400)
     body = request.json if isinstance(request.json, dict) else {}
     offered: dict[str, list[str]] = state.extras.setdefault("try_buttons", {})
     payload = str(body.get("payload") or "")
     if payload:
         # Only a button the bot offered this browser becomes an intent payload.
         if payload not in offered.get(sender, []):
-            return response.json({"error": "that button has expired"}, status=400)
+            return response.json({"error": _("that button has expired")}, status=400)
         text = payload
     else:
         # Typed text that starts with "/" would be read as an intent with entities (see the pitfalls note).
         text = str(body.get("message") or "").strip().lstrip("/").strip()[:MAX_MESSAGE]
     if not text:
-        return response.json({"error": "empty message"}, status=400)
+        return response.json({"error": _("empty message")}, status=400)
     try:
         reply = await state.client().post(state.settings.rasa_url, json={"sender": sender, "message": text})
         reply.raise_for_status()
         messages = reply.json()
     except (httpx.HTTPError, ValueError) as err:
         logger.warning("try the assistant: Rasa did not answer (%s)", type(err).__name__)
-        return response.json({"error": "the assistant is not answering right now"}, status=502)
+        return response.json({"error": _("the assistant is not answering right now")}, status=502)
     out: list[dict[str, Any]] = [
         {"text": str(m.get("text", "")), "buttons": [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
                                                      for b in m.get("buttons") or []]}

@@ -25,9 +25,10 @@ from sanic.request import Request
 from sanic.response import BaseHTTPResponse, HTTPResponse
 from sqlalchemy.engine import Engine
 
-from bot.console import store
+from bot.console import i18n, store
 from bot.console.security import csrf_token, csrf_valid, new_token, token_hash
 from bot.console.settings import ConsoleSettings
+from bot.console.throttle import Store, Throttle, store_for
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ CSP = (
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
 T = TypeVar("T")
+
+
+EPOCH = datetime(1970, 1, 1)
 
 
 def utc_now() -> datetime:
@@ -53,11 +57,26 @@ class Console:
     settings: ConsoleSettings
     engine: Engine
     clock: Callable[[], datetime] = utc_now
-    templates: Environment = field(
-        default_factory=lambda: Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
-    )
+    templates: Environment = field(default_factory=lambda: template_environment())
     http: httpx.AsyncClient | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    _throttle: Throttle | None = None
+
+    @property
+    def throttle(self) -> Throttle:
+        """The sign-in throttle (its store made on first use, from CONSOLE_THROTTLE_URL)."""
+        if self._throttle is None:
+            self.use_throttle_store(store_for(self.settings.throttle_url, self.seconds))
+        assert self._throttle is not None
+        return self._throttle
+
+    def seconds(self) -> float:
+        """The console's clock in seconds since the epoch."""
+        return (self.clock() - EPOCH).total_seconds()
+
+    def use_throttle_store(self, store: Store) -> None:
+        """Keep sign-in failures in this store."""
+        self._throttle = Throttle(store, self.seconds)
 
     async def db(self, function: Callable[..., T], /, **kwargs: Any) -> T:
         """Run one synchronous store function off the event loop, on this console's engine."""
@@ -80,7 +99,35 @@ class Console:
             username=staff.username if staff else None,
             target=target,
             detail=detail,
+            client=client_address(request),
         )
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the one the trusted proxies forwarded (CONSOLE_PROXIES_COUNT), else the peer's.
+
+    With no proxy configured, X-Forwarded-For is ignored: a client cannot pick its own address to
+    dodge the sign-in throttle.
+    """
+    return (request.remote_addr or request.ip or "unknown")[:64]
+
+
+def template_environment() -> Environment:
+    """The templates, with gettext (``_()``, ``{% trans %}``) in the request's language and the word filters."""
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(),
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: i18n.translations(i18n.current()).gettext(message),
+        lambda singular, plural, n: i18n.translations(i18n.current()).ngettext(singular, plural, n),
+        newstyle=True,
+    )
+    env.globals.update(
+        language_name=i18n.language_name, country_name=i18n.country_name, local_time=i18n.local_time,
+        clock_time=i18n.clock_time, reason_word=lambda code: i18n.word(i18n.REASONS, code),
+        state_word=lambda code: i18n.word(i18n.STATES, code), delivery_word=lambda code: i18n.word(i18n.DELIVERY, code),
+        console_languages=[(code, i18n.LANGUAGE_NAMES[code]) for code in i18n.LANGUAGES],
+    )
+    return env
 
 
 def console(request: Request) -> Console:
@@ -91,7 +138,11 @@ def console(request: Request) -> Console:
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTTPResponse:
     """Render a template with the signed-in account and the CSRF token of this browser."""
     state = console(request)
+    i18n.use(getattr(request.ctx, "language", state.settings.default_language))
     page = state.templates.get_template(template).render(
+        lang=i18n.current(),
+        path=request.path,
+        idle_minutes=state.settings.idle_timeout_minutes,
         staff=request.ctx.staff,
         csrf=csrf_token(state.settings.secret, request.ctx.csrf_basis),
         poll_interval_ms=state.settings.poll_interval_ms,
@@ -132,12 +183,14 @@ def signed_in(*roles: str) -> Callable[[Handler], Handler]:
                 if is_api:
                     return response.json({"error": "signed_out"}, status=401)
                 target = "/signin?expired=1" if request.ctx.expired else "/signin"
+                if request.ctx.expired and request.method == "GET" and request.path.startswith("/tickets/"):
+                    target += f"&next={request.path}"
                 return response.redirect(target)
             if roles and staff.role not in roles:
                 await console(request).audit(request, "forbidden", detail=request.path[:200])
                 if is_api:
                     return response.json({"error": "forbidden"}, status=403)
-                return render(request, "error.html", status=403, message="Your role does not allow this page.")
+                return render(request, "error.html", status=403, message=i18n.gettext("Your role does not allow this page."))
             return await handler(request, *args, **kwargs)
 
         return wrapper
@@ -156,11 +209,13 @@ async def _load_session(request: Request) -> None:
         hashed = token_hash(token)
         found = await state.db(store.session_staff, token_hash=hashed)
         if found is not None:
-            staff, last_seen = found
+            staff, created, last_seen = found
             now = state.clock()
-            if now - last_seen > timedelta(minutes=state.settings.idle_timeout_minutes):
+            idle = now - last_seen > timedelta(minutes=state.settings.idle_timeout_minutes)
+            if idle or now - created > timedelta(hours=state.settings.session_hours):
                 await state.db(store.end_session, token_hash=hashed)
-                await state.db(store.log, action="session_expired", now=now, staff_id=staff.id, username=staff.username)
+                await state.db(store.log, action="session_expired", now=now, staff_id=staff.id, username=staff.username,
+                               detail="idle" if idle else "session lifetime", client=client_address(request))
                 request.ctx.expired = True
             else:
                 request.ctx.staff = staff
@@ -177,19 +232,49 @@ async def _load_session(request: Request) -> None:
         request.ctx.csrf_basis = pre
 
 
+LANGUAGE_COOKIE = "vc_lang"
+MAX_FORM_BYTES = 1_000_000
+
+
+def _too_large() -> str:
+    return i18n.gettext("What you sent is too large for the console (more than %(size)s). Nothing was saved: "
+                        "go back, shorten the text and send it again.", size="1 MB")
+
+
+def _language(request: Request) -> str:
+    """The account's language, else the browser's choice (cookie), else its Accept-Language, else the default."""
+    default = console(request).settings.default_language
+    staff: store.Staff | None = request.ctx.staff
+    if staff is not None and staff.language in i18n.LANGUAGES:
+        return staff.language
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in i18n.LANGUAGES:
+        return chosen
+    return i18n.negotiate(request.headers.get("accept-language"), default)
+
+
 async def _before(request: Request) -> HTTPResponse | None:
     if request.path.startswith("/static/"):
         request.ctx.staff = None
         request.ctx.new_pre = None
         return None
     await _load_session(request)
+    request.ctx.language = _language(request)
+    i18n.use(request.ctx.language)
     if request.method == "POST":
+        if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+            return response.text(_too_large(), status=413)
         submitted = request.headers.get("X-CSRF-Token") or (request.form.get("csrf") if request.form else None)
         if not csrf_valid(console(request).settings.secret, request.ctx.csrf_basis, submitted):
-            if request.ctx.expired:
-                return response.redirect("/signin?expired=1")
+            signed_out = request.ctx.staff is None and request.path not in ("/signin", "/language")
+            if request.ctx.expired or (signed_out and not request.path.startswith("/api/")):
+                # Signed out meanwhile (idle timeout, or another tab noticed it first): nothing is done, and
+                # after signing in the agent is back on the page, where its script restores what was typed.
+                back = request.path.rsplit("/", 1)[0] if request.path.startswith("/tickets/") else "/queue"
+                return response.redirect(f"/signin?expired=1&next={back}", status=303)
             logger.info("POST refused: missing or wrong CSRF token")
-            return response.text("Forbidden: the form was stale or forged. Reload the page and try again.", status=403)
+            return response.text(i18n.gettext("Forbidden: the form was stale or forged. Reload the page and try again."),
+                                 status=403)
     return None
 
 
@@ -212,7 +297,8 @@ def create_app(state: Console, name: str | None = None) -> Sanic:
     from bot.console import views_admin, views_auth, views_chat, views_desk
 
     app = Sanic(name or f"console_{uuid.uuid4().hex[:8]}")
-    app.config.REQUEST_MAX_SIZE = 1_000_000
+    app.config.REQUEST_MAX_SIZE = MAX_FORM_BYTES
+    app.config.PROXIES_COUNT = state.settings.proxies_count
     app.ctx.console = state
     app.register_middleware(_before, "request")
     app.register_middleware(_after, "response")
@@ -224,14 +310,28 @@ def create_app(state: Console, name: str | None = None) -> Sanic:
         if state.http is not None:
             await state.http.aclose()
             state.http = None
+        closing = getattr(state._throttle.store, "close", None) if state._throttle is not None else None
+        if closing is not None:
+            await closing()
+            state._throttle = None
 
     app.register_listener(_close, "after_server_stop")
 
     @app.exception(Exception)
     async def _error(request: Request, exception: Exception) -> HTTPResponse:
         status = getattr(exception, "status_code", 500)
+        if isinstance(exception, IsADirectoryError):  # "/static/": the folder is not a page
+            status = 404
         if status >= 500:
             logger.error("console error: %s", type(exception).__name__)
-        return response.text("Not found." if status == 404 else "Something went wrong.", status=status)
+        i18n.use(getattr(request.ctx, "language", None) or i18n.negotiate(request.headers.get("accept-language"),
+                                                                           state.settings.default_language))
+        if status == 413:
+            message = _too_large()
+        elif status == 404:
+            message = i18n.gettext("Not found.")
+        else:
+            message = i18n.gettext("Something went wrong.")
+        return response.text(message, status=status)
 
     return app

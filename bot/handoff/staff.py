@@ -20,6 +20,9 @@ from bot.handoff import store
 from bot.handoff.gate import rating_buttons
 
 WHATSAPP_WINDOW = timedelta(hours=24)
+# The longest staff reply: a reply is never cut (the console shows the limit and keeps the text);
+# the channels split it into parts their API accepts (WhatsApp 1,600, Telegram 4,096 characters).
+MAX_REPLY_CHARS = 4000
 
 
 class HandoffError(Exception):
@@ -88,8 +91,15 @@ async def take(engine: Engine, *, ticket_id: int, agent_id: int, now: datetime) 
     ticket = await asyncio.to_thread(store.take_ticket, engine, ticket_id=ticket_id, agent_id=agent_id, now=now)
     if ticket is None:
         raise HandoffError("This conversation is not in the queue any more: another agent took it, or it was closed.")
-    await _send(engine, ticket, f"taken:{ticket.id}:{now.isoformat()}", i18n.text("handoff_taken", ticket.language), now)
+    text = i18n.text("handoff_taken", ticket.language)
+    await asyncio.to_thread(_record_sent, engine, ticket, text, now)
+    await _send(engine, ticket, f"taken:{ticket.id}:{now.isoformat()}", text, now)
     return ticket
+
+
+def _record_sent(engine: Engine, ticket: store.Ticket, text: str, now: datetime) -> None:
+    """Keep what the desk told the person automatically in the ticket's transcript (staff see it)."""
+    store.add_message(engine, ticket_id=ticket.id, kind=store.SYSTEM, body=text, now=now)
 
 
 def _held(engine: Engine, ticket_id: int, agent_id: int) -> store.Ticket:
@@ -108,6 +118,8 @@ async def reply(engine: Engine, *, ticket_id: int, agent_id: int, text: str, now
     text = text.strip()
     if not text:
         raise HandoffError("The reply is empty.")
+    if len(text) > MAX_REPLY_CHARS:
+        raise HandoffError("The reply is too long: nothing was sent.")
     ticket = await asyncio.to_thread(_held, engine, ticket_id, agent_id)
     message_id = await asyncio.to_thread(
         store.add_message, engine, ticket_id=ticket.id, kind=store.STAFF, body=text, author_id=agent_id, now=now
@@ -136,13 +148,21 @@ def add_note(engine: Engine, *, ticket_id: int, agent_id: int, text: str, now: d
     return note_id
 
 
-async def close(engine: Engine, *, ticket_id: int, agent_id: int, now: datetime) -> store.Ticket:
-    """Close the ticket: the bot answers again; the person is told and asked to rate the help."""
+async def close(engine: Engine, *, ticket_id: int, agent_id: int, now: datetime, supervisor: bool = False) -> store.Ticket:
+    """Close the ticket: the bot answers again; the person is told and asked to rate the help.
+
+    Only the agent who holds it closes it, or a supervisor (``supervisor=True``, any open ticket).
+    """
+    if not supervisor:
+        current = await asyncio.to_thread(store.get_ticket, engine, ticket_id=ticket_id)
+        if current is not None and current.is_open and current.agent_id != agent_id:
+            raise HandoffError("Only the agent who holds this conversation, or a supervisor, can close it.")
     ticket = await asyncio.to_thread(store.close_ticket, engine, ticket_id=ticket_id, actor=f"agent:{agent_id}", now=now)
     if ticket is None:
         raise HandoffError("This conversation is already closed.")
-    await _send(engine, ticket, f"closed:{ticket.id}", i18n.text("handoff_closed", ticket.language), now)
-    await _send(
-        engine, ticket, f"rating:{ticket.id}", i18n.text("handoff_rating_request", ticket.language), now, rating_buttons()
-    )
+    closed, rating = i18n.text("handoff_closed", ticket.language), i18n.text("handoff_rating_request", ticket.language)
+    await asyncio.to_thread(_record_sent, engine, ticket, closed, now)
+    await asyncio.to_thread(_record_sent, engine, ticket, rating, now)
+    await _send(engine, ticket, f"closed:{ticket.id}", closed, now)
+    await _send(engine, ticket, f"rating:{ticket.id}", rating, now, rating_buttons())
     return ticket

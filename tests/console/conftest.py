@@ -56,7 +56,7 @@ def make_settings(database_url: str, **overrides: Any) -> ConsoleSettings:
     values: dict[str, Any] = dict(
         host="127.0.0.1", port=0, secret=SECRET, secure_cookies=False, idle_timeout_minutes=30, max_failed_signins=5,
         lockout_minutes=15, rasa_url="http://127.0.0.1:9/webhooks/rest/webhook", database_url=database_url,
-        tracker_database_url=database_url, poll_interval_ms=200,
+        tracker_database_url=database_url, poll_interval_ms=200, default_language="en",
     )
     values.update(overrides)
     return ConsoleSettings(**values)

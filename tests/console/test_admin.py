@@ -48,15 +48,16 @@ async def test_short_passwords_and_duplicate_usernames_are_refused(console: Serv
 async def test_role_change_and_password_reset_unlock_and_end_sessions(console: Served) -> None:
     console.add_staff("root", role="admin")
     ana = console.add_staff("ana")
+    locked_out = console.browser()
     for _ in range(5):
-        await console.browser().sign_in("ana", "not the password")
-    assert store.get_staff(console.engine, staff_id=ana.id).locked_until is not None
+        await locked_out.sign_in("ana", "not the password")
+    assert (await locked_out.sign_in("ana", "brand new password 7")).status_code == 429
     admin = console.browser()
     await admin.sign_in("root")
     assert (await admin.post(f"/admin/staff/{ana.id}", {"role": "supervisor", "desk_id": ""})).status_code == 200
     assert store.get_staff(console.engine, staff_id=ana.id).role == "supervisor"
     assert (await admin.post(f"/admin/staff/{ana.id}/password", {"password": "brand new password 7"})).status_code == 200
-    assert (await console.browser().sign_in("ana", "brand new password 7")).status_code == 302
+    assert (await locked_out.sign_in("ana", "brand new password 7")).status_code == 302  # the reset unlocked it
     actions = [e.action for e in store.audit_entries(console.engine, limit=50)]
     assert "staff_updated" in actions and "staff_password_reset" in actions
 
@@ -135,16 +136,15 @@ def test_store_on_postgresql(pg_database_url: str) -> None:
     ana = store.create_staff(engine, username="ana", display_name="Ana", password_hash="x", role="agent", desk_id=desk, now=now)
     with pytest.raises(store.StaffError):
         store.create_staff(engine, username="ana", display_name="Ana", password_hash="x", role="agent", desk_id=None, now=now)
-    for _ in range(2):
-        assert not store.record_failed_signin(engine, staff_id=ana.id, limit=3, lockout=timedelta(minutes=15), now=now)
-    assert store.record_failed_signin(engine, staff_id=ana.id, limit=3, lockout=timedelta(minutes=15), now=now)
-    assert store.get_staff(engine, staff_id=ana.id).locked_until == now + timedelta(minutes=15)
-    store.record_signin(engine, staff_id=ana.id, token_hash="h" * 64, now=now)
-    assert store.session_staff(engine, token_hash="h" * 64)[0].username == "ana"
+    store.set_language(engine, staff_id=ana.id, language="fr")
+    assert store.get_staff(engine, staff_id=ana.id).language == "fr"
+    store.record_signin(engine, staff_id=ana.id, token_hash="h" * 64, now=now - timedelta(hours=1))
+    found = store.session_staff(engine, token_hash="h" * 64)
+    assert found[0].username == "ana" and found[1] == now - timedelta(hours=1)
     store.update_staff(engine, staff_id=ana.id, active=False)
     assert store.session_staff(engine, token_hash="h" * 64) is None
-    store.log(engine, action="signin", now=now, staff_id=ana.id, username="ana")
-    assert [e.action for e in store.audit_entries(engine)] == ["signin"]
+    store.log(engine, action="signin", now=now, staff_id=ana.id, username="ana", client="203.0.113.5")
+    assert [(e.action, e.client) for e in store.audit_entries(engine)] == [("signin", "203.0.113.5")]
     with session_scope(engine) as session:
         first = queries.list_answers(session)[0]
         assert queries.mark_answer_verified(session, answer_id=first.id, on=date(2026, 1, 2))

@@ -190,11 +190,12 @@ async def handoff_flow(world: World, person: str, check_bot_transcript: bool = F
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, headless=True, args=["--no-sandbox"])
         page = await browser.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())  # "Close this conversation?"
         await page.add_init_script(SEEN_SCRIPT)
         await page.goto(f"{world.console.url}/signin")
         await page.fill("input[name=username]", world.username)
         await page.fill("input[name=password]", PASSWORD)
-        await page.click("button[type=submit]")
+        await page.click("form.signin button[type=submit]")
         await expect(page.locator("h1")).to_have_text("Queue")
         await page.wait_for_selector("#queue-empty", state="attached")
 
@@ -210,10 +211,10 @@ async def handoff_flow(world: World, person: str, check_bot_transcript: bool = F
         opened = handoff.get_ticket(world.console.engine, ticket_id=ticket).created_at.replace(tzinfo=timezone.utc).timestamp()
         print(f"\nnew ticket drawn {shown - opened:.2f} s after it was opened, {shown - started:.2f} s after the webhook")
         assert shown - opened < 2.0
-        await expect(row).to_contain_text("request_human")
+        await expect(row).to_contain_text("asked for a person")  # the reason in words
         await expect(row).to_contain_text("whatsapp")
         await expect(row).not_to_contain_text("+52")
-        assert "new" in await page.title()  # the arrival alert (sound and notification need a person's gesture)
+        assert (await page.title()).startswith("(1) ")  # the arrival alert (sound and notification need a person's gesture)
         await until(lambda: any(i18n.text("handoff_urgent_advice", "es")[:30] in body for body in delivered()), timeout=30)
 
         # The agent takes the conversation and replies; the reply reaches Twilio's API.
@@ -223,12 +224,13 @@ async def handoff_flow(world: World, person: str, check_bot_transcript: bool = F
             await expect(page.locator("#transcript .msg.bot").first).to_be_visible()
             await expect(page.locator("#transcript .msg.person").first).to_contain_text("hola")
         await page.click("#take")
-        await expect(page.locator("#ticket-state")).to_have_text("with_staff")
+        await expect(page.locator("#ticket-state")).to_have_text("with staff")
         await until(lambda: i18n.text("handoff_taken", "es") in delivered())
         await page.fill("#reply-text", "Hola, soy Ana. ¿Dónde estás ahora?")
         await page.click("#send")
         await until(lambda: "Hola, soy Ana. ¿Dónde estás ahora?" in delivered())
         await expect(page.locator("#transcript .msg.staff .delivery")).to_have_text("sent", timeout=5000)
+        await expect(page.locator("#transcript .msg.sent").first).to_contain_text(i18n.text("handoff_taken", "es"))
 
         # The person answers: the desk gets it, the bot does not.
         bot_turns = len(world.bot.received)

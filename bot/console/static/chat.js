@@ -40,7 +40,7 @@
           });
         });
       })
-      .catch(function (e) { error.textContent = "The assistant did not answer: " + e.message; error.hidden = false; });
+      .catch(function (e) { error.textContent = error.dataset.failed + " " + e.message; error.hidden = false; });
   }
 
   form.addEventListener("submit", function (event) {

@@ -1,14 +1,13 @@
-// Live transcript: poll /api/tickets/<id> and redraw when something changed (the person's replies,
-// delivery states, another agent's action).
+// The conversation page: live transcript (poll /api/tickets/<id>), drafts kept in this tab across a
+// sign-out, a character count that never cuts a paste, and confirmations before close and transfer.
 (function () {
   "use strict";
   var root = document.getElementById("conversation");
   var transcript = document.getElementById("transcript");
-  var stateCell = document.getElementById("ticket-state");
   var interval = parseInt(document.body.dataset.pollMs, 10) || 1000;
+  var ticket = root.dataset.ticket;
+  var shownState = root.dataset.state;
   var last = null;
-  var shownState = stateCell.textContent;
-  var names = { person: "Person", bot: "Assistant", system: "system" };
 
   function draw(lines) {
     transcript.textContent = "";
@@ -17,10 +16,7 @@
       div.className = "msg " + line.kind;
       var meta = document.createElement("span");
       meta.className = "meta";
-      var who = line.kind === "staff" ? (line.author || "Staff")
-        : line.kind === "note" ? "Note by " + (line.author || "staff")
-        : line.kind === "system" ? (line.author || "system") : names[line.kind];
-      meta.textContent = line.at + " · " + who + (line.delivery ? " · " : "");
+      meta.textContent = line.at + " · " + line.who + (line.delivery ? " · " : "");
       if (line.delivery) { var d = document.createElement("span"); d.className = "delivery"; d.textContent = line.delivery; meta.appendChild(d); }
       div.appendChild(meta);
       div.appendChild(document.createTextNode(line.text));
@@ -29,15 +25,52 @@
     transcript.scrollTop = transcript.scrollHeight;
   }
 
+  // Drafts live in this tab's sessionStorage until the server confirms they were sent.
+  function keep(box, name) {
+    if (!box) { return; }
+    var key = "draft:" + ticket + ":" + name;
+    var done = root.dataset.done;
+    if ((name === "reply" && done === "replied") || (name === "note" && done === "noted")) {
+      window.sessionStorage.removeItem(key);
+    } else if (!box.value && window.sessionStorage.getItem(key)) {
+      box.value = window.sessionStorage.getItem(key);
+    }
+    box.addEventListener("input", function () { window.sessionStorage.setItem(key, box.value); });
+    if (box.value) { window.sessionStorage.setItem(key, box.value); }
+  }
+  var reply = document.getElementById("reply-text");
+  keep(reply, "reply");
+  keep(document.getElementById("note-text"), "note");
+
+  var count = document.getElementById("reply-count");
+  function counted() {
+    if (!reply || !count) { return; }
+    var max = parseInt(reply.dataset.max, 10);
+    var n = reply.value.length;
+    count.textContent = n > max ? count.dataset.over.replace("{n}", n.toLocaleString()) : (n ? n + " / " + max : "");
+    count.className = n > max ? "error" : "hint";
+  }
+  if (reply) { reply.addEventListener("input", counted); counted(); }
+
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+
+  function signedOut() {
+    window.location = "/signin?expired=1&next=" + encodeURIComponent("/tickets/" + ticket);
+  }
+
   function poll() {
     var started = Date.now();
-    fetch("/api/tickets/" + root.dataset.ticket, { credentials: "same-origin", cache: "no-store" })
+    fetch("/api/tickets/" + ticket, { credentials: "same-origin", cache: "no-store" })
       .then(function (r) {
-        if (r.status === 401) { window.location = "/signin?expired=1"; throw new Error("signed out"); }
+        if (r.status === 401) { signedOut(); throw new Error("signed out"); }
         return r.json();
       })
       .then(function (data) {
-        if (data.state !== shownState) { window.location.reload(); return; }
+        if (data.state !== shownState) { window.location = "/tickets/" + ticket; return; }
         var text = JSON.stringify(data.lines);
         if (text !== last) { last = text; draw(data.lines); }
       })

@@ -1,22 +1,20 @@
 // The live queue: poll /api/queue; a new ticket rings a tone and shows a browser notification.
 (function () {
   "use strict";
-  var body = document.querySelector("#queue tbody");
+  var table = document.getElementById("queue");
+  var body = table.querySelector("tbody");
+  var labels = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) { return th.textContent; });
+  var words = table.dataset;
   var empty = document.getElementById("queue-empty");
   var status = document.getElementById("queue-status");
   var interval = parseInt(document.body.dataset.pollMs, 10) || 1000;
   var known = null;
   var audio = null;
 
-  function waited(seconds) {
-    if (seconds < 60) { return seconds + " s"; }
-    if (seconds < 3600) { return Math.floor(seconds / 60) + " min"; }
-    return Math.floor(seconds / 3600) + " h " + Math.floor((seconds % 3600) / 60) + " min";
-  }
-
   function cell(row, text) {
     var td = document.createElement("td");
     td.textContent = text;
+    td.dataset.label = labels[row.children.length] || "";
     row.appendChild(td);
     return td;
   }
@@ -32,9 +30,9 @@
       osc.start(); osc.stop(audio.currentTime + 0.25);
     } catch (e) { /* no sound available */ }
     if (window.Notification && Notification.permission === "granted") {
-      new Notification("Ventanilla: " + count + " new conversation(s) waiting");
+      new Notification("Ventanilla: " + words.new.replace("{n}", count));
     }
-    document.title = "(" + count + " new) Queue · Ventanilla";
+    document.title = "(" + count + ") " + words.title;
   }
 
   function render(tickets) {
@@ -45,12 +43,14 @@
       if (t.urgent) { row.className = "urgent"; }
       cell(row, t.person);
       var urgent = cell(row, "");
-      if (t.urgent) { var b = document.createElement("span"); b.className = "badge-urgent"; b.textContent = "urgent"; urgent.appendChild(b); }
-      cell(row, waited(t.waiting_seconds));
-      cell(row, t.language); cell(row, t.channel); cell(row, t.country); cell(row, t.reason); cell(row, t.desk);
-      cell(row, t.state === "queued" ? "waiting" : "with " + (t.agent || "staff"));
+      if (t.urgent) { var b = document.createElement("span"); b.className = "badge-urgent"; b.textContent = words.urgent; urgent.appendChild(b); }
+      else { urgent.className = "empty"; }
+      cell(row, t.waiting_text);
+      cell(row, t.language_name); cell(row, t.channel); cell(row, t.country_name); cell(row, t.reason_text); cell(row, t.desk);
+      cell(row, t.state_text);
       var open = cell(row, "");
-      var a = document.createElement("a"); a.href = t.url; a.textContent = "Open"; open.appendChild(a);
+      open.className = "open";
+      var a = document.createElement("a"); a.href = t.url; a.textContent = words.open; a.className = "button"; open.appendChild(a);
       body.appendChild(row);
     });
     empty.hidden = tickets.length > 0;
@@ -67,20 +67,20 @@
         var ids = data.tickets.map(function (t) { return t.id; });
         if (known !== null) {
           var fresh = data.tickets.filter(function (t) { return t.state === "queued" && known.indexOf(t.id) < 0; });
-          if (fresh.length) { ring(fresh.length); status.textContent = fresh.length + " new conversation(s) waiting."; }
+          if (fresh.length) { ring(fresh.length); status.textContent = words.new.replace("{n}", fresh.length); }
         }
         known = ids;
         render(data.tickets);
       })
-      .catch(function () { status.textContent = "Connection lost; retrying…"; })
+      .catch(function () { status.textContent = words.lost; })
       .finally(function () { window.setTimeout(poll, Math.max(100, interval - (Date.now() - started))); });
   }
 
   document.getElementById("enable-alerts").addEventListener("click", function () {
     if (window.Notification) { Notification.requestPermission(); }
     audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-    document.title = "Queue · Ventanilla";
+    document.title = words.title;
   });
-  window.addEventListener("focus", function () { document.title = "Queue · Ventanilla"; });
+  window.addEventListener("focus", function () { document.title = words.title; });
   poll();
 })();
