@@ -65,7 +65,10 @@ def test_a_danger_word_makes_a_weak_emergency_win() -> None:
 
 def test_without_a_danger_word_a_weak_emergency_does_not_win() -> None:
     msg = message(
-        "ask_smuggling_risks", [("ask_smuggling_risks", 0.85), ("report_emergency", 0.08)], text="es peligroso el tren", language="es"
+        "ask_smuggling_risks",
+        [("ask_smuggling_risks", 0.85), ("report_emergency", 0.08)],
+        text="es peligroso el tren",
+        language="es",
     )
     (out,) = lexicon_guard().process([msg])
     assert out.get("intent")["name"] == "ask_smuggling_risks"
