@@ -4,12 +4,14 @@
 message costs no more than a long one. ``UnsupportedLanguageRouter`` (last) turns a message written
 in a language we do not speak into the ``unsupported_language`` intent, which the dialogue answers
 with the language menu instead of a confident wrong answer. ``EmergencyPriority`` (after the fallback
-classifier) chooses ``report_emergency`` whenever the classifier gives it a fair share of its belief:
-missing a person in danger costs far more than showing safety advice to someone who is not.
+classifier) chooses ``report_emergency`` when a danger word backs the classifier's belief, or the
+belief alone is strong enough for that language: missing a person in danger costs far more than
+showing safety advice to someone who is not, but a false alarm pushes real cases down the queue.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -20,9 +22,12 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.language_detector import LANGUAGE_SUPPORTED
+from bot.nlu.danger import load_lexicon
+from bot.nlu.language_detector import LANGUAGE, LANGUAGE_SUPPORTED
+from bot.settings import PROJECT_ROOT
 
 UNSUPPORTED_LANGUAGE_INTENT = "unsupported_language"
+FALLBACK_INTENT = "nlu_fallback"
 
 
 class _StatelessComponent(GraphComponent):
@@ -89,23 +94,69 @@ class UnsupportedLanguageRouter(_StatelessComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EmergencyPriority(_StatelessComponent):
-    """Promotes the emergency intent when its confidence reaches a low threshold."""
+    """Decides ``report_emergency`` from the classifier's belief and a danger-lexicon signal.
+
+    - A danger word or phrase (nlu/lookups/danger.yml) and the emergency intent at or above
+      ``lexicon_threshold``: emergency, whatever ranks first.
+    - Without a danger word, a runner-up emergency is promoted at ``threshold`` (per language in
+      ``thresholds``), and a first-ranked emergency below ``keep_threshold`` (per language in
+      ``keep_thresholds``) gives way to the runner-up: "ajuda pf" or "sos robot" open no ticket.
+    """
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """The promoted intent and the confidence at which it is promoted."""
-        return {"intent": "report_emergency", "threshold": 0.15}
+        """The promoted intent, the lexicon and the confidence levels."""
+        return {
+            "intent": "report_emergency",
+            "threshold": 0.15,
+            "thresholds": {},
+            "keep_threshold": 0.0,
+            "keep_thresholds": {},
+            "lexicon": None,
+            "lexicon_threshold": 0.01,
+        }
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        path = self._config["lexicon"]
+        if path and not Path(path).is_absolute():
+            path = str(PROJECT_ROOT / path)
+        self._lexicon = load_lexicon(str(path)) if path else None
+
+    def _level(self, key: str, language: str | None) -> float:
+        per_language = self._config[f"{key}s"] or {}
+        return float(per_language.get(language, self._config[key]))
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Choose the emergency intent if the classifier ranks it at or above the threshold."""
-        name, threshold = self._config["intent"], float(self._config["threshold"])
+        """Choose or withdraw the emergency intent."""
         for message in messages:
-            current = (message.get(INTENT) or {}).get("name")
-            ranking = list(message.get(INTENT_RANKING_KEY) or [])
-            emergency = next((r for r in ranking if r.get("name") == name), None)
-            if current != name and emergency and emergency.get("confidence", 0.0) >= threshold:
-                message.set(INTENT, dict(emergency), add_to_output=True)
-                message.set(
-                    INTENT_RANKING_KEY, [emergency, *(r for r in ranking if r is not emergency)], add_to_output=True
-                )
+            self._decide(message)
         return messages
+
+    def _decide(self, message: Message) -> None:
+        name = self._config["intent"]
+        ranking = list(message.get(INTENT_RANKING_KEY) or [])
+        classified = [r for r in ranking if r.get("name") != FALLBACK_INTENT]
+        emergency = next((r for r in classified if r.get("name") == name), None)
+        if emergency is None:
+            return
+        language = message.get(LANGUAGE)
+        confidence = float(emergency.get("confidence", 0.0))
+        danger = bool(self._lexicon and self._lexicon.matches(str(message.get(TEXT) or "")))
+        if danger and confidence >= float(self._config["lexicon_threshold"]):
+            chosen = emergency
+        elif classified[0] is emergency:
+            runner_up = classified[1] if len(classified) > 1 else None
+            keep = confidence >= self._level("keep_threshold", language)
+            if not keep and (message.get(INTENT) or {}).get("name") == FALLBACK_INTENT:
+                return  # too unsure for an emergency, and for anything else: the fallback stays
+            chosen = emergency if keep or runner_up is None else runner_up
+        elif confidence >= self._level("threshold", language):
+            chosen = emergency
+        else:
+            return
+        current = (message.get(INTENT) or {}).get("name")
+        if current == chosen.get("name"):
+            return
+        message.set(INTENT, dict(chosen), add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [chosen, *(r for r in ranking if r is not chosen)], add_to_output=True)

@@ -1,15 +1,17 @@
 """`make eval`: measure understanding on the held-out set in tests/nlu/ (never used for training).
 
 Trains (or reuses, by input hash) the full model on nlu/, parses every held-out message and
-reports, per language and per intent, precision, recall and F1, the most frequent confusions, and
-language-detection accuracy overall and on messages of one to three words. Writes
-results/eval.json and results/eval.md and prints a summary table.
+reports, per language: intent accuracy, macro-F1, report_emergency recall and precision,
+language-identification accuracy overall and on messages of one to three words, and the most
+frequent confusions; per intent: precision, recall and F1. Writes results/eval.json,
+results/eval.md and results/eval-intents.md and prints a summary table.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import subprocess
 import sys
 from collections import Counter
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from bot.nlu.language_detector import metadata_language
 from bot.settings import PROJECT_ROOT
-from bot.tools.scoring import Parsed, intent_report, language_accuracy, parse_with
+from bot.tools.scoring import EMERGENCY, Parsed, intent_report, language_accuracy, parse_with
 
 HELD_OUT = PROJECT_ROOT / "tests" / "nlu"
 RESULTS = PROJECT_ROOT / "results"
@@ -44,6 +46,17 @@ async def parse_all(model_path: str, examples: list[tuple[str, str, str]]) -> li
     return await parse_with(agent.parse_message, examples)
 
 
+def accuracy(rows: list[Parsed], field: str = "predicted_intent") -> float:
+    """Share of rows whose intent is right."""
+    return sum(r.intent == getattr(r, field) for r in rows) / len(rows) if rows else 0.0
+
+
+def confusions(rows: list[Parsed], top: int = 25) -> list[dict[str, object]]:
+    """The most frequent (intent, predicted) mistakes."""
+    counted = Counter((r.intent, r.predicted_intent) for r in rows if r.intent != r.predicted_intent)
+    return [{"intent": a, "predicted": b, "count": n} for (a, b), n in counted.most_common(top)]
+
+
 def summarise(parsed: list[Parsed]) -> dict[str, object]:
     """Build the whole report."""
     languages = sorted({r.language for r in parsed})
@@ -51,27 +64,32 @@ def summarise(parsed: list[Parsed]) -> dict[str, object]:
     for language in languages:
         rows = [r for r in parsed if r.language == language]
         report = intent_report(rows)
+        emergency = report.get(EMERGENCY, {})
         per_language[language] = {
             "intents": report,
+            "accuracy": accuracy(rows),
+            "classifier_accuracy": accuracy(rows, "classifier_intent"),
             "classifier_macro_f1": intent_report(rows, "classifier_intent")["macro"]["f1"],
             "macro_f1": report["macro"]["f1"],
-            "report_emergency_recall": report.get("report_emergency", {}).get("recall", 0.0),
+            "report_emergency_recall": emergency.get("recall", 0.0),
+            "report_emergency_precision": emergency.get("precision", 0.0),
             "language_accuracy": language_accuracy(rows),
             "language_accuracy_short": language_accuracy([r for r in rows if r.short]),
+            "short_examples": sum(r.short for r in rows),
             "examples": len(rows),
+            "confusions": confusions(rows, 10),
         }
-    confusions = Counter(
-        (r.intent, r.predicted_intent) for r in parsed if r.intent != r.predicted_intent
-    )
+    overall = intent_report(parsed).get(EMERGENCY, {})
     return {
         "examples": len(parsed),
         "per_language": per_language,
+        "accuracy": accuracy(parsed),
+        "report_emergency_recall": overall.get("recall", 0.0),
+        "report_emergency_precision": overall.get("precision", 0.0),
         "language_accuracy": language_accuracy(parsed),
         "language_accuracy_short": language_accuracy([r for r in parsed if r.short]),
         "short_examples": sum(r.short for r in parsed),
-        "confusions": [
-            {"intent": a, "predicted": b, "count": n} for (a, b), n in confusions.most_common(25)
-        ],
+        "confusions": confusions(parsed),
         "errors": [
             asdict(r) for r in parsed if r.intent != r.predicted_intent or r.language != r.predicted_language
         ],
@@ -79,28 +97,37 @@ def summarise(parsed: list[Parsed]) -> dict[str, object]:
 
 
 def table(summary: dict) -> str:  # type: ignore[type-arg]
-    """Render the summary as a Markdown table."""
+    """Render the summary as Markdown: one row per language, then the confusions."""
     lines = [
-        "| language | examples | intent macro-F1 | (classifier only) | report_emergency recall "
-        "| language acc. | language acc. (1-3 words) |",
-        "|---|---|---|---|---|---|---|",
+        "| language | examples | accuracy | macro-F1 | (classifier only: acc. / F1) | emergency recall "
+        "| emergency precision | language ID | language ID (1-3 words) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for language, s in summary["per_language"].items():
         lines.append(
-            f"| {language} | {s['examples']} | {s['macro_f1']:.3f} | {s['classifier_macro_f1']:.3f} | "
-            f"{s['report_emergency_recall']:.3f} | {s['language_accuracy']:.3f} | {s['language_accuracy_short']:.3f} |"
+            f"| {language} | {s['examples']} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} | "
+            f"{s['classifier_accuracy']:.3f} / {s['classifier_macro_f1']:.3f} | "
+            f"{s['report_emergency_recall']:.3f} | {s['report_emergency_precision']:.3f} | "
+            f"{s['language_accuracy']:.3f} | {s['language_accuracy_short']:.3f} ({s['short_examples']}) |"
         )
     lines.append(
-        f"| all | {summary['examples']} | | | | {summary['language_accuracy']:.3f} | "
-        f"{summary['language_accuracy_short']:.3f} ({summary['short_examples']} messages) |"
+        f"| all | {summary['examples']} | {summary['accuracy']:.3f} | | | {summary['report_emergency_recall']:.3f} | "
+        f"{summary['report_emergency_precision']:.3f} | {summary['language_accuracy']:.3f} | "
+        f"{summary['language_accuracy_short']:.3f} ({summary['short_examples']}) |"
     )
     lines += ["", "Most frequent confusions (intent -> predicted):", ""]
     lines += [f"- {c['intent']} -> {c['predicted']}: {c['count']}" for c in summary["confusions"][:15]]
+    for language, s in summary["per_language"].items():
+        top = ", ".join(f"{c['intent']} -> {c['predicted']} ({c['count']})" for c in s["confusions"][:5])
+        lines.append(f"- {language}: {top or 'none'}")
     return "\n".join(lines)
 
 
 def main() -> int:
     """Train or reuse the full model, evaluate it, write and print the results."""
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # no line per parsed message
     model = subprocess.run(
         ["scripts/train.sh", "full"], cwd=PROJECT_ROOT, check=True, capture_output=True, text=True
     ).stdout.strip().splitlines()[-1]

@@ -30,6 +30,7 @@ class Parsed:
     predicted_intent: str
     classifier_intent: str
     predicted_language: str
+    ranking: list[tuple[str, float]] = field(default_factory=list)  # the intent ranking, for error reports
 
     @property
     def short(self) -> bool:
@@ -48,6 +49,7 @@ def parsed_from(example: Example, result: dict[str, Any]) -> Parsed:
         predicted_intent=str((result.get("intent") or {}).get("name") or FALLBACK),
         classifier_intent=ranking[0] if ranking else FALLBACK,
         predicted_language=str(result.get("language", "")),
+        ranking=[(r["name"], round(float(r["confidence"]), 4)) for r in result.get("intent_ranking", [])],
     )
 
 

@@ -44,3 +44,71 @@ def test_unsupported_language_becomes_its_own_intent() -> None:
     msg = message("ask_visa", [("ask_visa", 0.7)], language_supported=False)
     (out,) = UnsupportedLanguageRouter({}).process([msg])
     assert out.get("intent") == {"name": "unsupported_language", "confidence": 1.0}
+
+
+def lexicon_guard(**config: object) -> EmergencyPriority:
+    return EmergencyPriority(
+        {"lexicon": "nlu/lookups/danger.yml", "lexicon_threshold": 0.05, "threshold": 0.15, "keep_threshold": 0.3, **config}
+    )
+
+
+def test_a_danger_word_makes_a_weak_emergency_win() -> None:
+    msg = message(
+        "ask_smuggling_risks",
+        [("ask_smuggling_risks", 0.85), ("report_emergency", 0.08)],
+        text="ME ESTÁN GOLPEANDO en la bodega",
+        language="es",
+    )
+    (out,) = lexicon_guard().process([msg])
+    assert out.get("intent")["name"] == "report_emergency"
+
+
+def test_without_a_danger_word_a_weak_emergency_does_not_win() -> None:
+    msg = message(
+        "ask_smuggling_risks",
+        [("ask_smuggling_risks", 0.85), ("report_emergency", 0.08)],
+        text="es peligroso el tren",
+        language="es",
+    )
+    (out,) = lexicon_guard().process([msg])
+    assert out.get("intent")["name"] == "ask_smuggling_risks"
+
+
+def test_an_unsure_first_ranked_emergency_gives_way_to_the_runner_up() -> None:
+    msg = message(
+        "report_emergency",
+        [("report_emergency", 0.26), ("ask_capabilities", 0.24), ("thank", 0.2)],
+        text="ajuda pf",
+        language="pt",
+    )
+    (out,) = lexicon_guard().process([msg])
+    assert out.get("intent")["name"] == "ask_capabilities"
+    assert [r["name"] for r in out.get("intent_ranking")][:2] == ["ask_capabilities", "report_emergency"]
+
+
+def test_the_keep_threshold_is_per_language() -> None:
+    ranking = [("report_emergency", 0.28), ("ask_capabilities", 0.24)]
+    guard = lexicon_guard(keep_thresholds={"ht": 0.25})
+    (ht,) = guard.process([message("report_emergency", ranking, text="ede m", language="ht")])
+    (en,) = guard.process([message("report_emergency", ranking, text="help", language="en")])
+    assert ht.get("intent")["name"] == "report_emergency"
+    assert en.get("intent")["name"] == "ask_capabilities"
+
+
+def test_an_unsure_emergency_under_the_fallback_leaves_the_fallback() -> None:
+    msg = message(
+        "nlu_fallback",
+        [("nlu_fallback", 0.3), ("report_emergency", 0.2), ("greet", 0.18)],
+        text="bzzz",
+        language="ht",
+    )
+    (out,) = lexicon_guard().process([msg])
+    assert out.get("intent")["name"] == "nlu_fallback"
+
+
+def test_a_confident_emergency_without_a_danger_word_stays() -> None:
+    msg = message(
+        "report_emergency", [("report_emergency", 0.9), ("ask_health", 0.05)], text="mi esposa no despierta", language="es"
+    )
+    (out,) = lexicon_guard().process([msg])
+    assert out.get("intent")["name"] == "report_emergency"
