@@ -49,7 +49,7 @@ def parsed_from(example: Example, result: dict[str, Any]) -> Parsed:
         predicted_intent=str((result.get("intent") or {}).get("name") or FALLBACK),
         classifier_intent=ranking[0] if ranking else FALLBACK,
         predicted_language=str(result.get("language", "")),
-        ranking=[(r["name"], round(float(r["confidence"]), 4)) for r in result.get("intent_ranking", [])],
+        ranking=[(r["name"], round(float(r.get("confidence", 0.0)), 4)) for r in result.get("intent_ranking", [])],
     )
 
 
