@@ -160,7 +160,10 @@ def _reviews(raw: dict[str, Any], path: Path) -> list[ReviewData]:
         language, role = str(_require(entry, "language", path)), str(_require(entry, "role", path))
         if language not in LANGUAGES:
             raise ContentError(path, line, f"review in unknown language '{language}'")
-        reviews.append(ReviewData(language, role, _date(_require(entry, "date", path, object), path, line)))
+        reviewed = _date(_require(entry, "date", path, object), path, line)
+        if reviewed is None:
+            raise ContentError(path, line, "a review needs a date")
+        reviews.append(ReviewData(language, role, reviewed))
     return reviews
 
 

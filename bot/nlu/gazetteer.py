@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import spacy
 import yaml
@@ -58,7 +59,7 @@ def _fold_forms(raw: list[object]) -> list[str]:
     return sorted(f for f in folded if len(f) > 2 or f in SHORT_FORMS_KEPT)
 
 
-def _load(filename: str, directory: Path) -> dict[str, object]:
+def _load(filename: str, directory: Path) -> dict[str, Any]:
     return yaml.safe_load((directory / filename).read_text(encoding="utf-8")) or {}
 
 
@@ -72,7 +73,7 @@ def load_patterns(directory: Path = GAZETTEER_DIR) -> list[dict[str, str]]:
                 {"label": COUNTRY, "pattern": form, "id": f"{code}:{kind}"} for form in _fold_forms(forms or [])
             )
     for code, forms in _load("languages.yml", directory).items():
-        patterns.extend({"label": TARGET_LANGUAGE, "pattern": f, "id": str(code)} for f in _fold_forms(forms or []))  # type: ignore[arg-type]
+        patterns.extend({"label": TARGET_LANGUAGE, "pattern": f, "id": str(code)} for f in _fold_forms(forms or []))
     for key, entry in _load("programmes.yml", directory).items():
         forms = entry.get("forms") or [] if isinstance(entry, dict) else []
         patterns.extend({"label": PROGRAMME, "pattern": f, "id": str(key)} for f in _fold_forms(forms))
@@ -84,7 +85,7 @@ def programmes(directory: Path = GAZETTEER_DIR) -> dict[str, Programme]:
     """Every programme and institution by its key."""
     return {
         str(key): Programme(str(key), str(entry["country"]), tuple(entry.get("also") or ()), entry.get("topic"))
-        for key, entry in _load("programmes.yml", directory).items()  # type: ignore[union-attr]
+        for key, entry in _load("programmes.yml", directory).items()
     }
 
 
@@ -94,7 +95,7 @@ def cues(directory: Path = GAZETTEER_DIR) -> dict[str, list[tuple[str, ...]]]:
     words that carry no need."""
     data = _load("cues.yml", directory)
     return {
-        name: sorted({tuple(words(fold(str(c)))) for c in data.get(name) or []}, key=len, reverse=True)  # type: ignore[union-attr]
+        name: sorted({tuple(words(fold(str(c)))) for c in data.get(name) or []}, key=len, reverse=True)
         for name in (*ROLES, "articles", "filler")
     }
 
