@@ -1,7 +1,8 @@
 """Rasa NLU component: a message with a place and a need is the need, not a bare detail.
 
 The classifier reads "estoy en guatemala y necesito llamar a la policia" as ``inform`` because the
-place dominates it. ``PlaceAndNeed`` (after the intent classifier, before the fallback classifier)
+place dominates it. ``PlaceAndNeed`` (after the fallback classifier, whose ``nlu_fallback`` it reads
+through to the classifier's own best guess)
 looks at what is left once places, programmes, role cues and filler words are taken out: if words
 remain, the message asks for something, and the best-ranked intent that is a need replaces
 ``inform``. A programme or institution named in a message the classifier did not read as a topic question
@@ -23,6 +24,7 @@ from bot.nlu.guards import _StatelessComponent
 from bot.nlu.text import fold, words
 
 INFORM = "inform"
+FALLBACK = "nlu_fallback"
 # Never rewritten: a person in danger keeps the emergency reading whatever else the message names.
 EMERGENCY = "report_emergency"
 # Intents that are not a need: a detail, or conversation glue around it.
@@ -83,11 +85,14 @@ class PlaceAndNeed(_StatelessComponent):
 
     def _rewrite(self, message: Message) -> None:
         intent = dict(message.get(INTENT) or {})
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != FALLBACK]
+        if intent.get("name") == FALLBACK:
+            # Unsure: read the classifier's own best guess; nothing changes unless a rule applies.
+            intent = dict(ranking[0]) if ranking else {}
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
         if not name or name == EMERGENCY:
             return
         entities = list(message.get(ENTITIES) or [])
-        ranking = list(message.get(INTENT_RANKING_KEY) or [])
         chosen: str | None = None
         topic = _programme_topic(entities)
         if topic and topic != name and name not in REQUESTS and (
@@ -101,7 +106,7 @@ class PlaceAndNeed(_StatelessComponent):
         if chosen is None:
             return
         # The classifier was sure the message is about a place; the need takes that certainty and the
-        # displaced reading takes the need's, so the fallback classifier sees no tie between them.
+        # displaced reading takes the need's.
         need_confidence = _confidence_of(ranking, chosen)
         new_intent = {"name": chosen, "confidence": max(confidence, need_confidence)}
         displaced = {"name": name, "confidence": min(confidence, need_confidence)}

@@ -86,3 +86,17 @@ def test_a_programme_overrides_a_reading_that_is_no_topic_and_is_then_certain() 
 
 def test_a_request_to_the_assistant_is_never_replaced_by_a_programme() -> None:
     assert intent_after("quiero hablar con alguien de la comar", [("request_human", 0.3)])["name"] == "request_human"
+
+
+def test_an_unsure_reading_with_a_programme_gets_the_programmes_topic() -> None:
+    text = "temporary foreign worker in canada, do i get health insurance?"
+    assert intent_after(text, [("nlu_fallback", 0.3), ("ask_labor_rights", 0.28), ("ask_health", 0.26)]) == {
+        "name": "ask_work_permit", "confidence": 1.0}
+
+
+def test_an_unsure_place_and_need_gets_the_need_and_a_plain_unsure_reading_stays_unsure() -> None:
+    unsure_place = [("nlu_fallback", 0.3), ("inform", 0.25), ("ask_asylum", 0.2)]
+    assert intent_after("je suis a tapachula, quel delai pour demander l'asile", unsure_place)["name"] == "ask_asylum"
+    assert intent_after("zzz qqq", [("nlu_fallback", 0.3), ("greet", 0.2)])["name"] == "nlu_fallback"
+    unsure_danger = [("nlu_fallback", 0.3), ("report_emergency", 0.25), ("inform", 0.2)]
+    assert intent_after("estoy en mexico h2a ayuda", unsure_danger)["name"] == "nlu_fallback"
