@@ -30,3 +30,17 @@ def test_no_held_out_message_is_or_nearly_is_a_training_example() -> None:
         examples(sorted((PROJECT_ROOT / "nlu").glob("*/*.yml"))),
     )
     assert not found, f"held-out messages (nearly) in the training data: {found[:10]}"
+
+
+def test_no_held_out_fact_question_is_or_nearly_is_a_training_example() -> None:
+    import yaml
+
+    # The question is the last turn; earlier turns only say where the person is ("estoy en tijuana").
+    turns = [
+        question["turns"][-1]
+        for path in sorted((PROJECT_ROOT / "tests" / "answers").glob("*.yml"))
+        for question in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    ]
+    assert len(turns) >= 80
+    found = leaks(turns, examples(sorted((PROJECT_ROOT / "nlu").glob("*/*.yml"))))
+    assert not found, f"held-out fact questions (nearly) in the training data: {found[:10]}"
