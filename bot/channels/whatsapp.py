@@ -206,7 +206,11 @@ class WhatsAppInput(StoredChannel):
         message = inbound_from_form(form, self.config.conversation_id_key)
         if not message.message_sid or not form.get("From"):
             return response.text("bad request", status=400)
-        opted_out = message.kind == TEXT and is_opt_out(message.body)
+        opted_out = (
+            message.kind == TEXT
+            and is_opt_out(message.body)
+            and not await self.gate.cancels_request(message.conversation_id, message.body)
+        )
         new = store.NewInbound(message=message, address=form["From"], opted_out=opted_out, now=self.clock())
         created = await self.db.batch(store.record_inbound_many, new)
         if created:
@@ -232,7 +236,11 @@ class WhatsAppInput(StoredChannel):
         assistant cannot read gets a short reply (``answer_unreadable``); the rest goes to Rasa."""
         output = WhatsAppOutput(self.outbox, message.conversation_id, message.message_sid)
         if message.kind == TEXT and is_opt_out(message.body):
-            return store.IGNORED
+            # A keyword that cancelled an open request at receipt did not opt the person out: the gate
+            # cancels the request below.
+            conversation = await self.db(store.get_conversation, conversation_id=message.conversation_id)
+            if conversation is None or conversation.opted_out:
+                return store.IGNORED
         text, metadata = await self._user_text(message)
         if await self.handed_off(self.incoming(message, text), output):
             return store.PROCESSED  # the desk has the conversation: the bot stays silent

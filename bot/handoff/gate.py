@@ -102,6 +102,15 @@ class HandoffGate:
             else:
                 self._locks[conversation_id] = (lock, users - 1)
 
+    async def cancels_request(self, conversation_id: str, text: str | None) -> bool:
+        """Whether the text is a cancel word that would cancel the conversation's open request now.
+
+        Some cancel words are also a channel's opt-out keywords ("cancelar" on WhatsApp): while a request
+        is open they cancel it, and the person is not opted out."""
+        if not text or _fold(text) not in CANCEL_WORDS:
+            return False
+        return await self.run(store.open_ticket_for, conversation_id=conversation_id) is not None
+
     async def intercept(self, message: Incoming, output: OutputChannel) -> bool:
         """True when the message was taken by the handoff: the channel must not run a bot turn."""
         text = (message.text or "").strip()

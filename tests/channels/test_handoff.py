@@ -294,11 +294,7 @@ async def test_a_sentence_with_the_word_cancel_in_it_stays_with_the_desk(harness
     assert harness.bot.received == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: on WhatsApp 'cancelar', 'cancel' and 'anile' are opt-out keywords, checked before the "
-    "handoff gate: the person is opted out and the urgent ticket stays open (English has no other cancel word)",
-)
+# On WhatsApp 'cancelar', 'cancel' and 'anile' are also opt-out keywords: while a request is open they cancel it.
 @pytest.mark.parametrize(("language", "word"), [("es", "cancelar"), ("en", "cancel"), ("ht", "anile")])
 async def test_a_cancel_word_that_is_also_an_opt_out_keyword_cancels_the_request(
     harness: Harness, language: str, word: str
@@ -306,3 +302,8 @@ async def test_a_cancel_word_that_is_also_an_opt_out_keyword_cancels_the_request
     ticket = await _urgent(harness, language)
     await _send_and_settle(harness, word)
     assert store.get_ticket(harness.engine, ticket_id=ticket.id).state == store.CANCELLED  # type: ignore[union-attr]
+    await eventually(lambda: harness.twilio.bodies_to(PERSON)[-1] == i18n.text("handoff_cancelled", language))
+    # Not opted out: the next message gets the bot's reply again.
+    await _send_and_settle(harness, "hola")
+    assert harness.bot.texts() == ["hola"]
+    await eventually(lambda: harness.twilio.bodies_to(PERSON)[-1] != i18n.text("handoff_cancelled", language))
