@@ -9,9 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.events import entity_values, latest_intent, latest_user_metadata
-from bot.i18n import APP_LANGUAGE
+from bot.i18n import APP_LANGUAGE, languages
 
-SUPPORTED = ("es", "en", "fr", "ht", "pt")
+SUPPORTED = languages.codes()
 LANGUAGE_SLOT = "language"
 
 

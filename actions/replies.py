@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from bot import i18n
+from bot.i18n import languages
 from bot.infodb.freshness import SourceAge
 from bot.infodb.queries import AnswerView, HelpPointView, HotlineView
 
@@ -73,7 +74,7 @@ def hotline_messages(lines: list[HotlineView], country: str, language: str) -> l
         return [{"text": i18n.text("hotlines_none", language, country=name)}]
     rows = [i18n.text("hotlines_intro", language, country=name)]
     for line in lines:
-        label = line.labels.get(language) or line.labels.get("es") or line.kind
+        label = _in_language(line.labels, language) or line.kind
         row = i18n.text("hotline_line", language, label=label, number=line.number)
         if line.unsettled:
             row += " " + i18n.text("hotline_caveat", language)
@@ -110,6 +111,14 @@ def help_point_messages(points: list[HelpPointView], language: str, today: date,
         hours = _hours_today(point, today, language)
         if hours:
             details.append(hours)
-        service = point.services.get(language) or point.services.get("es")
+        service = _in_language(point.services, language)
         blocks.append("\n".join([head, *(f"  {d}" for d in details if d), *([f"  {service}"] if service else [])]))
     return [{"text": "\n\n".join(blocks), "buttons": [person_button(language)]}]
+
+
+def _in_language(texts: dict[str, str], language: str) -> str | None:
+    """A text in the person's language, else in the registry's content fallback order."""
+    for code in (language, *languages.content_fallback()):
+        if texts.get(code):
+            return texts[code]
+    return None

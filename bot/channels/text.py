@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 
+from bot.i18n import languages
+
 MAX_BODY_CHARS = 1600
-# Opt-out keywords people use in our five languages (WhatsApp has no built-in STOP handling).
-_OPT_OUT_BY_LANGUAGE = {
-    "en": ("stop", "stopall", "unsubscribe", "cancel", "end", "quit"),  # Twilio's SMS keywords
-    "es": ("baja", "parar", "alto", "detener", "cancelar"),
-    "fr": ("arret", "arreter", "desabonner", "desinscrire"),
-    "ht": ("sispann", "kanpe", "anile"),
-    "pt": ("sair", "pare", "descadastrar", "cancelar"),
-}
-OPT_OUT_KEYWORDS = frozenset(word for words in _OPT_OUT_BY_LANGUAGE.values() for word in words)
+# Opt-out keywords in every language (the language registry; WhatsApp has no built-in STOP handling).
+OPT_OUT_KEYWORDS = languages.opt_out_words()
 _SENTENCE_END = re.compile(r"(?<=[.!?…。])\s+")
-
-
-def _fold(text: str) -> str:
-    """Lower-case, accents and surrounding punctuation removed: how a keyword is compared."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return plain.strip(" .!¡?¿\"'")
 
 
 def is_opt_out(text: str | None) -> bool:
     """Whether a message is an opt-out keyword (the whole message, any case or accents)."""
-    return bool(text) and _fold(text or "") in OPT_OUT_KEYWORDS
+    return bool(text) and languages.fold(text or "") in OPT_OUT_KEYWORDS
 
 
 def render_menu(text: str, titles: Sequence[str]) -> str:
@@ -39,14 +26,14 @@ def render_menu(text: str, titles: Sequence[str]) -> str:
 
 def map_reply(text: str, buttons: Sequence[dict[str, str]]) -> str | None:
     """The payload of the button a reply chooses, by its number or its title; None otherwise."""
-    choice = _fold(text)
+    choice = languages.fold(text)
     if not choice:
         return None
     if choice.isdigit():
         index = int(choice) - 1
         return buttons[index]["payload"] if 0 <= index < len(buttons) else None
     for button in buttons:
-        if _fold(button.get("title", "")) == choice:
+        if languages.fold(button.get("title", "")) == choice:
             return button["payload"]
     return None
 

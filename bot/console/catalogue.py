@@ -11,7 +11,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
 
-from bot.console.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
+from bot.console.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE
 
 HERE = Path(__file__).resolve().parent
 SOURCES = [*sorted(HERE.glob("*.py")), HERE.parent / "handoff" / "staff.py"]
@@ -51,7 +51,7 @@ def update() -> dict[str, int]:
     template = extract()
     missing = {}
     for language in LANGUAGES:
-        if language == "en":
+        if language == SOURCE_LANGUAGE:
             continue
         catalog = read(language)
         catalog.update(template, no_fuzzy_matching=True)

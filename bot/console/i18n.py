@@ -25,10 +25,14 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-LANGUAGES = ("es", "en", "fr")
+from bot.i18n import languages
+
+LANGUAGES = languages.console_codes()
+# The language the console's messages are written in (no catalogue).
+SOURCE_LANGUAGE = languages.console_source()
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "console"
-_current: contextvars.ContextVar[str] = contextvars.ContextVar("console_language", default="en")
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("console_language", default=SOURCE_LANGUAGE)
 
 
 def N_(message: str) -> str:  # noqa: N802  (the gettext convention)
@@ -66,14 +70,14 @@ DELIVERY = {
     "not_queued": N_("not sent"),
 }
 # Each console language by its own name (the picker shows them so, whatever the current language).
-LANGUAGE_NAMES = {"es": "Español", "en": "English", "fr": "Français"}
+LANGUAGE_NAMES = {code: name for code, name in languages.names().items() if code in LANGUAGES}
 
 
 @cache
 def translations(language: str) -> Translations:
     """The compiled catalogue of a console language (English: the messages as written)."""
     path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if language == "en" or not path.exists():
+    if language == SOURCE_LANGUAGE or not path.exists():
         return Translations()
     with path.open("rb") as po:
         catalog = read_po(po, locale=language, domain=DOMAIN)
@@ -85,7 +89,7 @@ def translations(language: str) -> Translations:
 
 def use(language: str) -> contextvars.Token[str]:
     """Make `language` the language of the running request (its task)."""
-    return _current.set(language if language in LANGUAGES else "en")
+    return _current.set(language if language in LANGUAGES else SOURCE_LANGUAGE)
 
 
 def current() -> str:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.i18n import languages
 from bot.settings import PROJECT_ROOT, SettingsError, int_setting
 
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "token", "test"}
@@ -32,7 +33,7 @@ class ConsoleSettings:
     throttle_url: str = "memory://"
     proxies_count: int = 0
     session_hours: int = 12
-    default_language: str = "es"
+    default_language: str = languages.default()
 
 
 def stored_secret(path: Path) -> str:
@@ -73,7 +74,7 @@ def load_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSe
         throttle_url=env.get("CONSOLE_THROTTLE_URL", "memory://"),
         proxies_count=int_setting("CONSOLE_PROXIES_COUNT", 0, 0, env),
         session_hours=int_setting("CONSOLE_SESSION_HOURS", 12, 1, env),
-        default_language=_language(env.get("CONSOLE_DEFAULT_LANGUAGE", "es")),
+        default_language=_language(env.get("CONSOLE_DEFAULT_LANGUAGE", languages.default())),
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from rasa.core.channels.channel import OutputChannel
 from bot import i18n
 from bot.handoff import store
 from bot.handoff.escalation import CANCEL_PAYLOAD
+from bot.i18n import languages
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ RATING_WINDOW = timedelta(hours=24)
 # Declared commands that end the handoff and reach the bot: asking to delete one's data (the bot
 # asks for confirmation, and that answer must reach the bot too, so the request is cancelled).
 PASS_THROUGH = ("/delete_my_data",)
-CANCEL_WORDS = {"cancel", "cancelar", "annuler", "anile", "anule", "cancela", "cancelo"}
+CANCEL_WORDS = languages.cancel_words()
 
 Runner = Callable[..., Awaitable[Any]]
 Classifier = Callable[[str], Awaitable[str | None]]
@@ -62,11 +62,6 @@ class Incoming:
 def rating_buttons() -> list[dict[str, str]]:
     """The 1–5 rating buttons."""
     return [{"title": str(n), "payload": f"/handoff_rate_{n}"} for n in range(1, 6)]
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip(" .!¡?¿")
 
 
 class HandoffGate:
@@ -107,7 +102,7 @@ class HandoffGate:
 
         Some cancel words are also a channel's opt-out keywords ("cancelar" on WhatsApp): while a request
         is open they cancel it, and the person is not opted out."""
-        if not text or _fold(text) not in CANCEL_WORDS:
+        if not text or languages.fold(text) not in CANCEL_WORDS:
             return False
         return await self.run(store.open_ticket_for, conversation_id=conversation_id) is not None
 
@@ -121,7 +116,7 @@ class HandoffGate:
         ticket: store.Ticket | None = await self.run(store.open_ticket_for, conversation_id=message.conversation_id)
         if ticket is None:
             return await self._rating(message, text, output)
-        if text == CANCEL_PAYLOAD or _fold(text) in CANCEL_WORDS:
+        if text == CANCEL_PAYLOAD or languages.fold(text) in CANCEL_WORDS:
             cancelled = await self.run(store.cancel_ticket, conversation_id=message.conversation_id, now=self.clock())
             if cancelled is not None:
                 await output.send_text_message(message.conversation_id, i18n.text("handoff_cancelled", ticket.language))

@@ -13,8 +13,10 @@ from typing import Any
 
 import yaml
 
-LANGUAGES = ("es", "en", "fr", "ht", "pt")
-DEFAULT_LANGUAGE = "es"
+from bot.i18n import languages
+
+LANGUAGES = languages.codes()
+DEFAULT_LANGUAGE = languages.default()
 # Channel metadata key: the language the person's app declares (Telegram's language_code), normalised.
 APP_LANGUAGE = "app_language"
 _DIR = Path(__file__).resolve().parent

@@ -18,9 +18,10 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session
 
+from bot.i18n import languages
 from bot.infodb.models import REGIONAL, Answer, AnswerSource, AnswerText, Fact, HelpPoint, Hotline, Topic
 
-LANGUAGES = ("es", "en", "fr", "ht", "pt")
+LANGUAGES = languages.codes()
 TOPICS = (
     "ask_visa", "ask_work_permit", "ask_asylum", "ask_regularization", "ask_family_reunification",
     "ask_documents", "ask_voluntary_return", "ask_labor_rights", "ask_job_offer_check", "report_labor_abuse",

@@ -10,10 +10,11 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from bot.i18n import languages
 from bot.infodb.freshness import SourceAge, oldest_age
 from bot.infodb.models import REGIONAL, Answer, AnswerText, Fact, HelpPoint, Hotline, Topic, today
 
-FALLBACK_LANGUAGES = ("es", "en")
+FALLBACK_LANGUAGES = languages.content_fallback()
 UNSETTLED_FLAGS = ("CHECK", "CONFLICT", "GAP")
 
 

@@ -21,6 +21,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.i18n import languages
 from bot.nlu.language_model import LanguageModel
 from bot.nlu.text import letter_scripts, words
 
@@ -65,8 +66,8 @@ class LanguageDetector(GraphComponent):
     def get_default_config() -> dict[str, Any]:
         """Return the component's default configuration."""
         return {
-            "languages": ["es", "en", "fr", "ht", "pt"],
-            "default_language": "es",
+            "languages": list(languages.codes()),
+            "default_language": languages.default(),
             "alpha": 0.02,
             "ambiguous_below": 0.6,
             "foreign_min_words": 3,

@@ -14,10 +14,11 @@ from collections import Counter, defaultdict
 
 import yaml
 
+from bot.i18n import languages
 from bot.settings import PROJECT_ROOT
 from bot.tools.near_duplicates import normalise
 
-LANGUAGES = ("es", "en", "fr", "ht", "pt")
+LANGUAGES = languages.codes()
 
 
 def training_examples() -> dict[str, tuple[list[str], list[str]]]:

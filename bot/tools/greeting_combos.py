@@ -13,16 +13,11 @@ import string
 
 import yaml
 
+from bot.i18n import languages
 from bot.infodb.content import TOPICS
 from bot.settings import PROJECT_ROOT
 
-GREETINGS = {
-    "es": ["hola", "hola buenas", "buenas tardes", "buenos dias", "hola buenas noches", "ola", "saludos", "buen dia"],
-    "en": ["hi", "hello", "hey", "good morning", "hi there", "hello good afternoon", "hey hi", "good evening"],
-    "fr": ["bonjour", "salut", "bonsoir", "bonjour madame", "bjr", "bonjour monsieur", "salut a vous", "coucou"],
-    "ht": ["bonjou", "bonswa", "sak pase", "alo", "bonjou tout moun", "bjr", "onè", "bonjou mesye"],
-    "pt": ["oi", "olá", "bom dia", "boa tarde", "oi tudo bem", "boa noite", "e aí", "oii"],
-}
+GREETINGS = {code: list(words) for code, words in languages.greetings().items()}
 PER_INTENT = 6
 
 
