@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.events import latest_intent, latest_user_metadata
 from bot import i18n
-from bot.channels.sender import utc_now
+from bot.db import utc_now
 from bot.handoff.escalation import escalate, escalation_messages, summarize
 from bot.infodb.session import default_engine
 

@@ -23,9 +23,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswerTopic
-from bot.infodb.__main__ import CONTENT_DIR, migrate
 from bot.infodb.content import LANGUAGES, TOPICS, import_bundle, load_bundle
 from bot.infodb.repository import InfoRepository
+from bot.infodb.schema import CONTENT_DIR, migrate
 from bot.infodb.session import engine_for, session_scope
 
 COUNTRIES = ("MX", "GT", "HN", "SV", "CR", "PA", "DO", "HT", "REGIONAL")

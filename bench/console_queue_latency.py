@@ -27,12 +27,13 @@ from playwright.async_api import async_playwright
 from sanic import Sanic
 
 from bot.console import store as staff_store
+from bot.console.app import create_app
 from bot.console.security import hash_password
 from bot.console.settings import ConsoleSettings
-from bot.console.web import Console, create_app
-from bot.handoff import staff as _staff  # noqa: F401  (imports Rasa, which switches to uvloop, before main resets it)
+from bot.console.web import Console
+from bot.desk import staff as _staff  # noqa: F401  (imports Rasa, which switches to uvloop, before main resets it)
 from bot.handoff import store as handoff
-from bot.infodb.__main__ import migrate
+from bot.infodb.schema import migrate
 from bot.infodb.session import engine_for
 
 PASSWORD = "bench password 123"

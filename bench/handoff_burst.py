@@ -32,9 +32,10 @@ from bot.channels.config import WhatsAppConfig
 from bot.channels.sender import TwilioMessagesClient
 from bot.channels.store import channel_engine
 from bot.channels.whatsapp import WhatsAppInput
-from bot.handoff import staff, store
+from bot.desk import staff
+from bot.handoff import store
 from bot.handoff.escalation import escalate, escalation_messages
-from bot.infodb.__main__ import migrate
+from bot.infodb.schema import migrate
 from tests.channels.fake_twilio import FakeTwilio
 
 ACCOUNT_SID = "AC" + "2" * 32

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa
 
 import bot.infodb.content as content
-from bot.infodb.__main__ import CONTENT_DIR, migrate
 from bot.infodb.models import Answer, AnswerText
+from bot.infodb.schema import CONTENT_DIR, migrate
 from bot.infodb.session import engine_for, session_scope
 
 TOTAL = 10_000

@@ -36,7 +36,7 @@ from bot.channels.config import TelegramConfig
 from bot.channels.store import channel_engine
 from bot.channels.telegram import TelegramInput
 from bot.channels.telegram_api import TelegramBotClient
-from bot.infodb.__main__ import migrate
+from bot.infodb.schema import migrate
 from tests.channels.fake_telegram import FakeTelegram, text_update
 
 TOKEN = "7099999999:AAH-bench-token-0123456789abcdefghij"

@@ -46,7 +46,7 @@ from bot.channels.config import WhatsAppConfig
 from bot.channels.sender import TwilioMessagesClient
 from bot.channels.store import channel_engine
 from bot.channels.whatsapp import WhatsAppInput
-from bot.infodb.__main__ import migrate
+from bot.infodb.schema import migrate
 from tests.channels.fake_twilio import FakeTwilio
 
 ACCOUNT_SID = "AC" + "1" * 32

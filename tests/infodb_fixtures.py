@@ -10,8 +10,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.infodb.__main__ import CONTENT_DIR, migrate
 from bot.infodb.content import import_bundle, load_bundle
+from bot.infodb.schema import CONTENT_DIR, migrate
 from bot.infodb.session import engine_for, session_scope
 from tests.services import POSTGRES_URL, postgres_schema_url, require
 

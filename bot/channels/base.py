@@ -26,7 +26,8 @@ from bot import i18n
 from bot.channels import store, unreadable
 from bot.channels.outbox import Outbox, OutboxOutput
 from bot.channels.runner import StoreRunner
-from bot.channels.sender import MessagesClient, OutboxSender, utc_now
+from bot.channels.sender import MessagesClient, OutboxSender
+from bot.db import utc_now
 from bot.handoff.gate import HandoffGate, Incoming
 from bot.settings import get_settings
 

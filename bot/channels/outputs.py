@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from rasa.core.channels.channel import OutputChannel
 from sqlalchemy.engine import Engine
 
-from bot.channels.sender import utc_now
+from bot.db import utc_now
 
 T = TypeVar("T")
 CHANNELS_WITH_OUTBOX = ("whatsapp", "telegram")

@@ -26,6 +26,7 @@ import aiohttp
 from bot.channels import store
 from bot.channels.config import WhatsAppConfig
 from bot.channels.runner import StoreRunner
+from bot.db import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +55,6 @@ class MessagesClient(Protocol):
 
     async def close(self) -> None:
         """Release the HTTP client."""
-
-
-def utc_now() -> datetime:
-    """The current UTC time, naive (as stored)."""
-    return datetime.utcnow()
 
 
 def window_open(conversation: store.Conversation, now: datetime) -> bool:

@@ -17,9 +17,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
+from bot.db import dialect_insert
 from bot.infodb.session import engine_for
 
 metadata = sa.MetaData()
@@ -161,13 +162,6 @@ def channel_engine(url: str) -> Engine:
 def create_all(engine: Engine) -> None:
     """Create the channel tables (tests and benchmarks; production uses the migration)."""
     metadata.create_all(engine)
-
-
-def dialect_insert(connection: Connection) -> Any:
-    """The dialect's INSERT (with ON CONFLICT support on SQLite and PostgreSQL)."""
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,10 @@ from bot.channels import store, unreadable
 from bot.channels.base import REQUEST_HUMAN_PAYLOAD, LanguageLookup, OnNewMessage, StoredChannel, media_handoff
 from bot.channels.config import TelegramConfig, telegram_conversation_id
 from bot.channels.outbox import Outbox, OutboxOutput
-from bot.channels.sender import Button, OutboxSender, Pacing, utc_now
+from bot.channels.sender import Button, OutboxSender, Pacing
 from bot.channels.telegram_api import TelegramBotClient, retry_after_of
 from bot.channels.text import as_typed_text
+from bot.db import utc_now
 from bot.handoff.gate import HandoffGate
 
 logger = logging.getLogger(__name__)

@@ -30,8 +30,9 @@ from bot.channels.base import REQUEST_HUMAN_PAYLOAD, LanguageLookup, OnNewMessag
 from bot.channels.config import WhatsAppConfig, conversation_id
 from bot.channels.outbox import Outbox as ChannelOutbox
 from bot.channels.outbox import OutboxOutput
-from bot.channels.sender import TwilioMessagesClient, utc_now, whatsapp_status
+from bot.channels.sender import TwilioMessagesClient, whatsapp_status
 from bot.channels.text import MAX_BODY_CHARS, as_typed_text, is_opt_out, map_reply, render_menu
+from bot.db import utc_now
 
 logger = logging.getLogger(__name__)
 

@@ -16,10 +16,11 @@ import os
 import sys
 
 from bot.console import store
+from bot.console.app import create_app
 from bot.console.security import WeakPasswordError, hash_password
 from bot.console.settings import load_console_settings
 from bot.console.tables import ADMIN
-from bot.console.web import Console, create_app, utc_now
+from bot.console.web import Console, utc_now
 from bot.infodb.session import engine_for
 from bot.settings import SettingsError
 

@@ -16,7 +16,6 @@ from bot.console.tables import ADMIN, ROLES, SUPERVISOR
 from bot.console.web import console, render, signed_in
 from bot.handoff import hours
 from bot.handoff import store as handoff
-from bot.handoff.__main__ import parse_hours
 from bot.infodb import queries
 from bot.infodb.models import today
 from bot.infodb.session import session_scope
@@ -265,7 +264,7 @@ async def desks_save(request: Request) -> HTTPResponse:
     if not code or not name:
         return await _desks_page(request, error=_("A desk needs a code and a name."), status=400)
     try:
-        opening = parse_hours(form.get("hours") or "")
+        opening = hours.parse_hours(form.get("hours") or "")
         hours.validate(opening, zone)
     except hours.HoursError as err:
         return await _desks_page(request, error=_("Opening hours: %(error)s.", error=str(err)), status=400)

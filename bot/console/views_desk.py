@@ -22,7 +22,7 @@ from bot.console.i18n import N_
 from bot.console.i18n import gettext as _
 from bot.console.transcript import NOTE, PERSON, SENT, STAFF, SYSTEM, Line, merge, tracker_lines
 from bot.console.web import console, render, signed_in
-from bot.handoff import staff as desk
+from bot.desk import staff as desk
 from bot.handoff import store as handoff
 from bot.infodb.session import engine_for
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sanic import Sanic, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import BaseHTTPResponse, HTTPResponse
 from sqlalchemy.engine import Engine
@@ -236,7 +235,7 @@ LANGUAGE_COOKIE = "vc_lang"
 MAX_FORM_BYTES = 1_000_000
 
 
-def _too_large() -> str:
+def too_large_message() -> str:
     return i18n.gettext("What you sent is too large for the console (more than %(size)s). Nothing was saved: "
                         "go back, shorten the text and send it again.", size="1 MB")
 
@@ -253,7 +252,7 @@ def _language(request: Request) -> str:
     return i18n.negotiate(request.headers.get("accept-language"), default)
 
 
-async def _before(request: Request) -> HTTPResponse | None:
+async def before_request(request: Request) -> HTTPResponse | None:
     if request.path.startswith("/static/"):
         request.ctx.staff = None
         request.ctx.new_pre = None
@@ -263,7 +262,7 @@ async def _before(request: Request) -> HTTPResponse | None:
     i18n.use(request.ctx.language)
     if request.method == "POST":
         if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-            return response.text(_too_large(), status=413)
+            return response.text(too_large_message(), status=413)
         submitted = request.headers.get("X-CSRF-Token") or (request.form.get("csrf") if request.form else None)
         if not csrf_valid(console(request).settings.secret, request.ctx.csrf_basis, submitted):
             signed_out = request.ctx.staff is None and request.path not in ("/signin", "/language")
@@ -278,7 +277,7 @@ async def _before(request: Request) -> HTTPResponse | None:
     return None
 
 
-async def _after(request: Request, resp: BaseHTTPResponse) -> None:
+async def after_response(request: Request, resp: BaseHTTPResponse) -> None:
     resp.headers["Content-Security-Policy"] = CSP
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["X-Frame-Options"] = "DENY"
@@ -290,48 +289,3 @@ async def _after(request: Request, resp: BaseHTTPResponse) -> None:
         set_cookie(request, resp, PRE_COOKIE, new_pre)
     if getattr(request.ctx, "expired", False):
         delete_cookie(request, resp, SESSION_COOKIE)
-
-
-def create_app(state: Console, name: str | None = None) -> Sanic:
-    """The console application over a shared state (one per process; tests make several)."""
-    from bot.console import views_admin, views_auth, views_chat, views_desk
-
-    app = Sanic(name or f"console_{uuid.uuid4().hex[:8]}")
-    app.config.REQUEST_MAX_SIZE = MAX_FORM_BYTES
-    app.config.PROXIES_COUNT = state.settings.proxies_count
-    app.ctx.console = state
-    app.register_middleware(_before, "request")
-    app.register_middleware(_after, "response")
-    app.static("/static", str(HERE / "static"), name="static")
-    for module in (views_auth, views_admin, views_chat, views_desk):
-        app.blueprint(module.blueprint)
-
-    async def _close(_app: Sanic, _loop: Any) -> None:
-        if state.http is not None:
-            await state.http.aclose()
-            state.http = None
-        closing = getattr(state._throttle.store, "close", None) if state._throttle is not None else None
-        if closing is not None:
-            await closing()
-            state._throttle = None
-
-    app.register_listener(_close, "after_server_stop")
-
-    @app.exception(Exception)
-    async def _error(request: Request, exception: Exception) -> HTTPResponse:
-        status = getattr(exception, "status_code", 500)
-        if isinstance(exception, IsADirectoryError):  # "/static/": the folder is not a page
-            status = 404
-        if status >= 500:
-            logger.error("console error: %s", type(exception).__name__)
-        i18n.use(getattr(request.ctx, "language", None) or i18n.negotiate(request.headers.get("accept-language"),
-                                                                           state.settings.default_language))
-        if status == 413:
-            message = _too_large()
-        elif status == 404:
-            message = i18n.gettext("Not found.")
-        else:
-            message = i18n.gettext("Something went wrong.")
-        return response.text(message, status=status)
-
-    return app

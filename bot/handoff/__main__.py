@@ -15,26 +15,6 @@ from bot.handoff import hours, store
 from bot.infodb.session import default_engine
 
 
-def parse_hours(spec: str) -> dict[str, list[str]]:
-    """``"mon-fri 09:00-13:00,14:00-17:00; sat 09:00-12:00"`` as stored opening hours."""
-    result: dict[str, list[str]] = {}
-    for part in filter(None, (p.strip() for p in spec.split(";"))):
-        try:
-            days, ranges = part.split(None, 1)
-        except ValueError as err:
-            raise hours.HoursError(f"expected 'days ranges', got {part!r}") from err
-        if "-" in days:
-            first, last = days.split("-", 1)
-            if first not in hours.WEEKDAYS or last not in hours.WEEKDAYS:
-                raise hours.HoursError(f"unknown weekday in {days!r}")
-            names = hours.WEEKDAYS[hours.WEEKDAYS.index(first) : hours.WEEKDAYS.index(last) + 1]
-        else:
-            names = (days,)
-        for name in names:
-            result.setdefault(name, []).extend(r.strip() for r in ranges.split(","))
-    return result
-
-
 def _list(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
@@ -56,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = default_engine()
     if args.command == "desk-add":
         try:
-            opening = parse_hours(args.hours)
+            opening = hours.parse_hours(args.hours)
             hours.validate(opening, args.timezone)
         except hours.HoursError as err:
             print(f"error: {err}", file=sys.stderr)

@@ -85,3 +85,23 @@ def next_opening(hours: dict[str, list[str]], zone: str, now: datetime) -> Openi
             if offset > 0 or start > local.time():
                 return Opening(weekday=name, at=start, timezone=zone)
     return None
+
+
+def parse_hours(spec: str) -> dict[str, list[str]]:
+    """``"mon-fri 09:00-13:00,14:00-17:00; sat 09:00-12:00"`` as stored opening hours."""
+    result: dict[str, list[str]] = {}
+    for part in filter(None, (p.strip() for p in spec.split(";"))):
+        try:
+            days, ranges = part.split(None, 1)
+        except ValueError as err:
+            raise HoursError(f"expected 'days ranges', got {part!r}") from err
+        if "-" in days:
+            first, last = days.split("-", 1)
+            if first not in WEEKDAYS or last not in WEEKDAYS:
+                raise HoursError(f"unknown weekday in {days!r}")
+            names = WEEKDAYS[WEEKDAYS.index(first) : WEEKDAYS.index(last) + 1]
+        else:
+            names = (days,)
+        for name in names:
+            result.setdefault(name, []).extend(r.strip() for r in ranges.split(","))
+    return result

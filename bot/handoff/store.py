@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.channels.store import dialect_insert
+from bot.db import dialect_insert
 from bot.handoff.tables import desks, messages, metadata, tickets, transitions
 
 QUEUED, WITH_STAFF, CLOSED, CANCELLED = "queued", "with_staff", "closed", "cancelled"

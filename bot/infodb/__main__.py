@@ -25,23 +25,9 @@ from bot.infodb.content import (
     load_bundle,
     load_facts,
 )
+from bot.infodb.schema import CONTENT_DIR, migrate
 from bot.infodb.session import session_scope
-from bot.settings import PROJECT_ROOT, get_settings
-
-CONTENT_DIR = PROJECT_ROOT / "content"
-
-
-def migrate(url: str | None = None) -> None:
-    """Upgrade the database to the newest schema."""
-    from alembic.config import Config
-
-    from alembic import command
-
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
-    if url:
-        config.cmd_opts = argparse.Namespace(x=[f"url={url}"])
-    command.upgrade(config, "head")
+from bot.settings import get_settings
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -127,8 +127,8 @@ async def evaluate(model_path: str, questions: list[Question]) -> list[Outcome]:
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.infodb.__main__ import CONTENT_DIR, migrate
     from bot.infodb.content import import_bundle, load_bundle
+    from bot.infodb.schema import CONTENT_DIR, migrate
     from bot.infodb.session import engine_for, session_scope
     from bot.tools.action_server import running_action_server
 

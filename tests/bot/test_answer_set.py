@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.infodb.__main__ import CONTENT_DIR
 from bot.infodb.content import LANGUAGES, load_bundle
+from bot.infodb.schema import CONTENT_DIR
 from tests.infodb_fixtures import SEED_DATE
 
 ANSWER_SET = Path(__file__).resolve().parents[1] / "answers"

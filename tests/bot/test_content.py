@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.infodb.__main__ import CONTENT_DIR
 from bot.infodb.content import (
     LANGUAGES,
     TOPICS,
@@ -20,6 +19,7 @@ from bot.infodb.content import (
     load_bundle,
 )
 from bot.infodb.models import REGIONAL, Answer, AnswerText, Hotline
+from bot.infodb.schema import CONTENT_DIR
 from bot.infodb.session import engine_for, session_scope
 from tests.content_figures import answer_problems, help_point_problems, hotline_problems
 from tests.infodb_fixtures import SEED_DATE

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from bot.infodb.__main__ import CONTENT_DIR
 from bot.infodb.content import ContentBundle, load_bundle
+from bot.infodb.schema import CONTENT_DIR
 from tests.content_figures import (
     FIGURE,
     URL,

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.infodb.__main__ import CONTENT_DIR, main
+from bot.infodb.__main__ import main
 from bot.infodb.content import ContentError, load_bundle
 from bot.infodb.coverage import EXCLUSIONS_FILE, coverage, load_exclusions
+from bot.infodb.schema import CONTENT_DIR
 from tests.infodb_fixtures import SEED_DATE
 
 BUNDLE = load_bundle(CONTENT_DIR, SEED_DATE)

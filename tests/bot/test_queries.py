@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from bot.infodb import queries
-from bot.infodb.__main__ import CONTENT_DIR
 from bot.infodb.content import AnswerData, SourceData, import_bundle, load_bundle, upsert_answer
+from bot.infodb.schema import CONTENT_DIR
 from bot.infodb.session import engine_for, session_scope
 from tests.infodb_fixtures import SEED_DATE
 

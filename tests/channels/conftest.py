@@ -24,7 +24,7 @@ from bot.channels.config import WhatsAppConfig, conversation_id
 from bot.channels.sender import TwilioMessagesClient
 from bot.channels.store import channel_engine
 from bot.channels.whatsapp import WhatsAppInput
-from bot.infodb.__main__ import migrate
+from bot.infodb.schema import migrate
 from tests.channels.fake_twilio import FakeTwilio
 from tests.infodb_fixtures import postgres_url
 

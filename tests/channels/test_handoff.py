@@ -11,7 +11,8 @@ from twilio.request_validator import RequestValidator
 
 from bot import i18n
 from bot.channels import store as channel_store
-from bot.handoff import staff, store
+from bot.desk import staff
+from bot.handoff import store
 from bot.handoff.escalation import escalate, escalation_messages
 from tests.channels.conftest import AUTH_TOKEN, Harness, eventually, start_harness, stop_harness
 

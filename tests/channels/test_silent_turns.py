@@ -54,7 +54,7 @@ async def rasa_without_actions(tmp_path: Path, twilio: FakeTwilio, clock: Clock)
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.infodb.__main__ import migrate
+    from bot.infodb.schema import migrate
 
     agent = Agent.load(path, action_endpoint=EndpointConfig("http://127.0.0.1:9/webhook"))
     url = f"sqlite:///{tmp_path / 'channels.db'}"

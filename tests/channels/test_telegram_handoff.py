@@ -10,7 +10,8 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 
 from bot import i18n
-from bot.handoff import staff, store
+from bot.desk import staff
+from bot.handoff import store
 from bot.handoff.escalation import escalate, escalation_messages
 from tests.channels.conftest import eventually
 from tests.channels.fake_telegram import callback_update, location_update, text_update, voice_update

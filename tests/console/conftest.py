@@ -19,10 +19,11 @@ from sanic import Sanic
 from sqlalchemy.engine import Engine
 
 from bot.console import store
+from bot.console.app import create_app
 from bot.console.security import hash_password
 from bot.console.settings import ConsoleSettings
-from bot.console.web import Console, create_app
-from bot.handoff import staff as _staff  # noqa: F401  (imports Rasa before the policy reset)
+from bot.console.web import Console
+from bot.desk import staff as _staff  # noqa: F401  (imports Rasa before the policy reset)
 from tests.infodb_fixtures import migrated, postgres_url, sqlite_url
 
 Sanic.test_mode = True

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.handoff import staff as desk_actions
+from bot.desk import staff as desk_actions
 from bot.handoff import store as handoff
 from tests.console.conftest import Served
 from tests.console.test_desk import desk, ticket

@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bot import i18n
-from bot.handoff import staff as desk_actions
+from bot.desk import staff as desk_actions
 from bot.handoff import store as handoff
 from tests.console.conftest import Served
 from tests.console.test_desk import desk, ticket

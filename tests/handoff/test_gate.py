@@ -11,7 +11,7 @@ from rasa.core.channels.channel import CollectingOutputChannel
 
 from bot.handoff import store
 from bot.handoff.gate import HandoffGate, Incoming
-from bot.infodb.__main__ import migrate
+from bot.infodb.schema import migrate
 from bot.infodb.session import engine_for
 
 NOW = datetime(2026, 11, 28, 16, 0)

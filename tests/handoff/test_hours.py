@@ -42,7 +42,7 @@ def test_unreadable_hours_are_refused_with_a_clear_error(spec: dict[str, list[st
 
 
 def test_the_desk_command_reads_day_ranges_and_refuses_nonsense() -> None:
-    from bot.handoff.__main__ import parse_hours
+    from bot.handoff.hours import parse_hours
 
     parsed = parse_hours("mon-wed 09:00-13:00,14:00-17:00; sat 10:00-12:00")
     assert parsed == {day: ["09:00-13:00", "14:00-17:00"] for day in ("mon", "tue", "wed")} | {"sat": ["10:00-12:00"]}
