@@ -25,6 +25,7 @@ class Settings:
     tracker_database_url: str
     retention_days: int
     rasa_auth_token: str
+    audit_retention_days: int = 365
 
     @property
     def is_production(self) -> bool:
@@ -53,6 +54,7 @@ def load_settings() -> Settings:
         tracker_database_url=os.environ.get("TRACKER_DATABASE_URL", default_tracker),
         retention_days=int_setting("RETENTION_DAYS", 90, 1),
         rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN", ""),
+        audit_retention_days=int_setting("AUDIT_RETENTION_DAYS", 365, 1),
     )
     if settings.is_production and settings.rasa_auth_token.lower() in _PLACEHOLDER_SECRETS:
         raise SettingsError("RASA_AUTH_TOKEN must be set to a real secret in production")

@@ -5,6 +5,7 @@ Views import the web layer; only this module imports the views, so there is no i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any
@@ -15,6 +16,8 @@ from sanic.response import HTTPResponse
 
 from bot.console import i18n, views_admin, views_auth, views_chat, views_desk
 from bot.console.web import HERE, MAX_FORM_BYTES, Console, after_response, before_request, too_large_message
+from bot.privacy.purge import scheduled_purge
+from bot.schedule.daily import DailyJob
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +34,18 @@ def create_app(state: Console, name: str | None = None) -> Sanic:
     for module in (views_auth, views_admin, views_chat, views_desk):
         app.blueprint(module.blueprint)
 
+    jobs: list[asyncio.Task[None]] = []
+
+    async def _start_jobs(_app: Sanic, _loop: Any) -> None:
+        # The console runs once per deployment and is supervised: it runs the daily jobs. The claim in the
+        # database keeps them to once a day even when several consoles run.
+        if state.settings.schedule_poll_seconds > 0:
+            purge = DailyJob(state.engine, "retention_purge", scheduled_purge)
+            jobs.append(asyncio.create_task(purge.run_forever(state.settings.schedule_poll_seconds)))
+
     async def _close(_app: Sanic, _loop: Any) -> None:
+        for task in jobs:
+            task.cancel()
         if state.http is not None:
             await state.http.aclose()
             state.http = None
@@ -40,6 +54,7 @@ def create_app(state: Console, name: str | None = None) -> Sanic:
             await closing()
             state._throttle = None
 
+    app.register_listener(_start_jobs, "after_server_start")
     app.register_listener(_close, "after_server_stop")
 
     @app.exception(Exception)

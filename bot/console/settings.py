@@ -34,6 +34,8 @@ class ConsoleSettings:
     proxies_count: int = 0
     session_hours: int = 12
     default_language: str = languages.default()
+    # Daily jobs (retention purge, audit-log retention) checked every this many seconds; 0 = not run here.
+    schedule_poll_seconds: int = 0
 
 
 def stored_secret(path: Path) -> str:
@@ -75,6 +77,7 @@ def load_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSe
         proxies_count=int_setting("CONSOLE_PROXIES_COUNT", 0, 0, env),
         session_hours=int_setting("CONSOLE_SESSION_HOURS", 12, 1, env),
         default_language=_language(env.get("CONSOLE_DEFAULT_LANGUAGE", languages.default())),
+        schedule_poll_seconds=int_setting("SCHEDULE_POLL_SECONDS", 600, 0, env),
     )
 
 

@@ -229,6 +229,12 @@ def log(
         )
 
 
+def purge_audit_before(engine: Engine, *, cutoff: datetime) -> int:
+    """Delete audit entries older than ``cutoff`` (audit-log retention); return how many."""
+    with engine.begin() as connection:
+        return int(connection.execute(sa.delete(audit).where(audit.c.at < cutoff)).rowcount or 0)
+
+
 def audit_entries(
     engine: Engine, *, limit: int = 200, action: str | None = None, staff_id: int | None = None
 ) -> list[AuditEntry]:

@@ -14,11 +14,14 @@ class PurgeReport:
     conversations: int
     tickets: int
     addresses: int
+    audit_entries: int = 0
 
 
-def purge(retention_days: int) -> PurgeReport:
-    """Delete what is older than ``retention_days`` on the configured databases."""
+def purge(retention_days: int, audit_retention_days: int | None = None) -> PurgeReport:
+    """Delete what is older than ``retention_days`` on the configured databases (and audit entries older
+    than ``audit_retention_days``, when given)."""
     from bot.channels import store as channel_store
+    from bot.console import store as console_store
     from bot.handoff import store as handoff_store
     from bot.infodb.session import default_engine
     from bot.tracker_store import PrivacySQLTrackerStore
@@ -27,4 +30,16 @@ def purge(retention_days: int) -> PurgeReport:
     cutoff = datetime.utcnow() - timedelta(days=retention_days)
     tickets = handoff_store.purge_closed_before(default_engine(), cutoff=cutoff)
     addresses = channel_store.purge_before(default_engine(), cutoff=cutoff)
-    return PurgeReport(retention_days, conversations, tickets, addresses)
+    audit_entries = 0
+    if audit_retention_days is not None:
+        audit_cutoff = datetime.utcnow() - timedelta(days=audit_retention_days)
+        audit_entries = console_store.purge_audit_before(default_engine(), cutoff=audit_cutoff)
+    return PurgeReport(retention_days, conversations, tickets, addresses, audit_entries)
+
+
+def scheduled_purge() -> PurgeReport:
+    """The daily job: the retention purge and audit-log retention with the environment's settings."""
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    return purge(settings.retention_days, settings.audit_retention_days)
