@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po, write_po
 from bot.console.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE
 
 HERE = Path(__file__).resolve().parent
-SOURCES = [*sorted(HERE.glob("*.py")), HERE.parent / "handoff" / "staff.py"]
+SOURCES = [*sorted(HERE.glob("*.py")), HERE.parent / "desk" / "staff.py"]
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "HandoffError": None}
 
 
