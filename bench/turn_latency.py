@@ -7,7 +7,7 @@ var/bench/moodbot (cached). Rounds alternate between the two (and which goes fir
 senders at once, so both see the same machine load. Prints p50, p95, throughput and the ratios.
 
 Targets (issue "Speed per turn"): p50 at most 1.5x the moodbot's with 1 sender, p95 at most 2x with 10.
-Run: `python bench/turn_latency.py [--rounds 3] [--messages 40]`; exits 1 when a target is missed.
+Run: `python bench/turn_latency.py [--rounds 3] [--messages 40] [--model FILE]`; exits 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -139,9 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--messages", type=int, default=40, help="messages per round and concurrency level")
+    parser.add_argument("--model", help="the project's model (default: the full model, trained if needed)")
     args = parser.parse_args(argv)
-    project_model = ROOT / subprocess.run(["scripts/train.sh", "full"], cwd=ROOT, check=True, capture_output=True,
-                                          text=True).stdout.strip().splitlines()[-1]
+    project_model = Path(args.model) if args.model else ROOT / subprocess.run(
+        ["scripts/train.sh", "full"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip().splitlines()[-1]
     mood_model = moodbot_model()
     with tempfile.TemporaryDirectory() as directory:
         info_url = f"sqlite:///{directory}/info.db"
