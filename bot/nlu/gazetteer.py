@@ -90,6 +90,29 @@ def programmes(directory: Path = GAZETTEER_DIR) -> dict[str, Programme]:
 
 
 @lru_cache(maxsize=1)
+def need_words(directory: Path = GAZETTEER_DIR) -> dict[tuple[str, ...], str]:
+    """Words that name a need on their own (``needs.yml``), as folded word tuples, with their intent."""
+    return {
+        tuple(words(fold(str(form)))): str(intent)
+        for intent, forms in _load("needs.yml", directory).items()
+        for form in forms or []
+    }
+
+
+def need_named(text: str) -> str | None:
+    """The intent of the first need word in a text, if any."""
+    tokens = words(fold(text))
+    table = need_words()
+    longest = max((len(k) for k in table), default=0)
+    for i in range(len(tokens)):
+        for size in range(min(longest, len(tokens) - i), 0, -1):
+            intent = table.get(tuple(tokens[i:i + size]))
+            if intent:
+                return intent
+    return None
+
+
+@lru_cache(maxsize=1)
 def cues(directory: Path = GAZETTEER_DIR) -> dict[str, list[tuple[str, ...]]]:
     """Role cues as word tuples (longest first), the articles that may follow a cue, and the filler
     words that carry no need."""

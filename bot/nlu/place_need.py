@@ -7,6 +7,8 @@ looks at what is left once places, programmes, role cues and filler words are ta
 remain, the message asks for something, and the best-ranked intent that is a need replaces
 ``inform``. A programme or institution named in a message the classifier did not read as a topic question
 ("h2a?", "y la comar", "sawp kanada kiyes ki peye tikè a") asks about that programme's topic.
+A word that names a need on its own (``gazetteer/needs.yml``: police, ambulance, shelter, hospital in
+five languages) settles a message the classifier was unsure of, or read as a bare detail.
 """
 
 from __future__ import annotations
@@ -86,20 +88,27 @@ class PlaceAndNeed(_StatelessComponent):
     def _rewrite(self, message: Message) -> None:
         intent = dict(message.get(INTENT) or {})
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != FALLBACK]
-        if intent.get("name") == FALLBACK:
+        unsure = intent.get("name") == FALLBACK
+        if unsure:
             # Unsure: read the classifier's own best guess; nothing changes unless a rule applies.
             intent = dict(ranking[0]) if ranking else {}
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
         if not name or name == EMERGENCY:
             return
         entities = list(message.get(ENTITIES) or [])
+        text = str(message.get(TEXT) or "")
         chosen: str | None = None
         topic = _programme_topic(entities)
-        if topic and topic != name and name not in REQUESTS and (
+        named = gazetteer.need_named(text) if unsure or name == INFORM else None
+        if named and named != name:
+            # The word settles it; an unsure reading takes the rule's certainty, a detail keeps its own.
+            chosen = named
+            confidence = RULE_CONFIDENCE if unsure else confidence
+        elif topic and topic != name and name not in REQUESTS and (
             name not in TOPICS or confidence < float(self._config["programme_below"])
         ):
             chosen, confidence = topic, RULE_CONFIDENCE
-        elif name == INFORM and residue(str(message.get(TEXT) or ""), entities):
+        elif name == INFORM and residue(text, entities):
             need = next((r for r in ranking if r.get("name") not in NOT_A_NEED), None)
             if need and float(need.get("confidence") or 0.0) >= float(self._config["min_need_confidence"]):
                 chosen = str(need["name"])

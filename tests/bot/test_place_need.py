@@ -100,3 +100,34 @@ def test_an_unsure_place_and_need_gets_the_need_and_a_plain_unsure_reading_stays
     assert intent_after("zzz qqq", [("nlu_fallback", 0.3), ("greet", 0.2)])["name"] == "nlu_fallback"
     unsure_danger = [("nlu_fallback", 0.3), ("report_emergency", 0.25), ("inform", 0.2)]
     assert intent_after("estoy en mexico h2a ayuda", unsure_danger)["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking", "expected"),
+    [
+        # The classifier was unsure (the fallback classifier's reading); the need word settles it.
+        ("estou na guatemala e preciso chamar a policia",
+         [("nlu_fallback", 0.3), ("ask_documents", 0.21), ("inform", 0.19)], "ask_emergency_numbers"),
+        ("je suis au honduras et je veux appeler les pompiers",
+         [("nlu_fallback", 0.3), ("inform", 0.25), ("greet", 0.2)], "ask_emergency_numbers"),
+        ("mwen nan tapachula, m bezwen yon kote pou m domi",
+         [("nlu_fallback", 0.3), ("inform", 0.28), ("ask_asylum", 0.2)], "ask_shelter"),
+        # Read as a bare detail, with no need in the ranking at all.
+        ("estoy en tapachula y busco un albergue", [("inform", 0.9), ("greet", 0.1)], "ask_shelter"),
+    ],
+)
+def test_a_word_that_names_a_need_settles_an_unsure_reading(
+    text: str, ranking: list[tuple[str, float]], expected: str
+) -> None:
+    assert intent_after(text, ranking)["name"] == expected
+
+
+def test_a_need_word_never_overrides_a_confident_reading() -> None:
+    text = "the police took my passport at work"
+    assert intent_after(text, [("report_labor_abuse", 0.8), ("ask_documents", 0.1)])["name"] == "report_labor_abuse"
+
+
+def test_an_unsure_reading_without_a_need_word_stays_unsure() -> None:
+    text = "estou na guatemala e preciso de uma coisa"
+    ranking = [("nlu_fallback", 0.3), ("ask_documents", 0.21), ("inform", 0.19)]
+    assert intent_after(text, ranking)["name"] == "nlu_fallback"
