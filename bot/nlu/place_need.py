@@ -93,10 +93,15 @@ class PlaceAndNeed(_StatelessComponent):
             # Unsure: read the classifier's own best guess; nothing changes unless a rule applies.
             intent = dict(ranking[0]) if ranking else {}
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
-        if not name or name == EMERGENCY:
-            return
         entities = list(message.get(ENTITIES) or [])
         text = str(message.get(TEXT) or "")
+        if name and (name != INFORM or unsure) and _is_bare_detail(name, text, entities):
+            # Only a place and words that ask for nothing ("ahorita en saltillo", "moi je suis
+            # haitien"): a detail, whatever the classifier made of an unknown town or a filler word.
+            self._swap(message, ranking, INFORM, name, confidence)
+            return
+        if not name or name == EMERGENCY:
+            return
         chosen: str | None = None
         topic = _programme_topic(entities)
         named = gazetteer.need_named(text) if unsure or name == INFORM else None
@@ -114,14 +119,30 @@ class PlaceAndNeed(_StatelessComponent):
                 chosen = str(need["name"])
         if chosen is None:
             return
+        self._swap(message, ranking, chosen, name, confidence)
+
+    @staticmethod
+    def _swap(message: Message, ranking: list[dict[str, Any]], chosen: str, name: str, confidence: float) -> None:
         # The classifier was sure the message is about a place; the need takes that certainty and the
         # displaced reading takes the need's.
         need_confidence = _confidence_of(ranking, chosen)
         new_intent = {"name": chosen, "confidence": max(confidence, need_confidence)}
         displaced = {"name": name, "confidence": min(confidence, need_confidence)}
         rest = [r for r in ranking if r.get("name") not in (chosen, name)]
+        head = [new_intent] if chosen == name else [new_intent, displaced]
         message.set(INTENT, new_intent, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [new_intent, displaced, *rest], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [*head, *rest], add_to_output=True)
+
+
+def _is_bare_detail(name: str, text: str, entities: list[dict[str, Any]]) -> bool:
+    """A message made of a place and filler only. A place with no cue read as a topic question may be
+    a follow-up ("y en canada?"), so only a cued place (where the person is or comes from, or a
+    nationality) overrides a topic reading; requests to the assistant are never overridden."""
+    places = [e for e in entities if e.get("entity") == gazetteer.COUNTRY]
+    if not places or (name in REQUESTS and name != EMERGENCY) or residue(text, entities):
+        return False
+    cued = any(e.get("role") in (gazetteer.LOCATION, gazetteer.ORIGIN) for e in places)
+    return cued or name not in TOPICS or name == EMERGENCY
 
 
 def _confidence_of(ranking: list[dict[str, Any]], name: str) -> float:

@@ -131,3 +131,36 @@ def test_an_unsure_reading_without_a_need_word_stays_unsure() -> None:
     text = "estou na guatemala e preciso de uma coisa"
     ranking = [("nlu_fallback", 0.3), ("ask_documents", 0.21), ("inform", 0.19)]
     assert intent_after(text, ranking)["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking"),
+    [
+        # Unknown towns and filler words read as danger, a service or a request: still a bare detail.
+        ("ahora mismo en reynosa", [("report_emergency", 0.6), ("inform", 0.1)]),
+        ("on est a tapachula depuis mardi", [("ask_shelter", 0.8), ("inform", 0.05)]),
+        ("moi je suis hondurien", [("ask_capabilities", 0.9), ("inform", 0.02)]),
+        ("m nan Tijuana ak zanmi m yo", [("report_emergency", 0.9), ("inform", 0.05)]),
+        ("my family is guatemalan", [("nlu_fallback", 0.3), ("inform", 0.46), ("ask_family_reunification", 0.44)]),
+    ],
+)
+def test_a_place_and_filler_is_a_bare_detail_not_an_alarm(text: str, ranking: list[tuple[str, float]]) -> None:
+    (message,) = PlaceAndNeed({}).process([parsed(text, ranking)])
+    assert message.get("intent")["name"] == "inform"
+    # Whatever it displaced is left too weak for the emergency guard to promote it again.
+    later = message.get("intent_ranking")[1:]
+    assert all(r["confidence"] <= 0.1 for r in later if r["name"] == "report_emergency")
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking", "expected"),
+    [
+        ("estoy en mexico y me secuestraron", [("report_emergency", 0.8), ("inform", 0.1)], "report_emergency"),
+        # An uncued country after a topic question may be a follow-up about that country.
+        ("y en canada?", [("ask_work_permit", 0.8), ("inform", 0.1)], "ask_work_permit"),
+        ("soy haitiano pero hablo español", [("change_language", 0.98), ("inform", 0.01)], "change_language"),
+        ("hablar con una persona, estoy en guatemala", [("request_human", 0.9), ("inform", 0.05)], "request_human"),
+    ],
+)
+def test_a_place_with_a_need_or_a_request_keeps_it(text: str, ranking: list[tuple[str, float]], expected: str) -> None:
+    assert intent_after(text, ranking)["name"] == expected
