@@ -1,0 +1,41 @@
+"""Contract boundaries that words settle: a passport kept by an employer is labour abuse."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.boundaries import IntentBoundaries
+
+
+def intent_after(text: str, reading: str) -> str:
+    rows = [{"name": reading, "confidence": 0.7}, {"name": "report_labor_abuse", "confidence": 0.2}]
+    message = Message(data={"text": text, "intent": rows[0], "intent_ranking": rows})
+    (message,) = IntentBoundaries({}).process([message])
+    return str(message.get("intent")["name"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi patrón me quitó el pasaporte",
+        "my boss in canada kept my passport",
+        "mon employeur a gardé mon passeport",
+        "patwon mwen pran paspò m",
+        "o patrão ficou com meu passaporte",
+    ],
+)
+def test_a_passport_kept_by_an_employer_is_labour_abuse(text: str) -> None:
+    assert intent_after(text, "ask_documents") == "report_labor_abuse"
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("perdí mi pasaporte, como saco otro", "ask_documents"),  # no employer
+        ("my employer needs a copy of my passport", "ask_documents"),  # nothing kept
+        ("mi patron me quito el pasaporte y me amenaza con un cuchillo", "report_emergency"),  # danger stays
+    ],
+)
+def test_other_passport_questions_keep_their_reading(text: str, reading: str) -> None:
+    assert intent_after(text, reading) == reading
