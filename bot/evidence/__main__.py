@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export":
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(
-            report.export(engine, since=args.since, until=args.until, hxl=args.format == "hxl"))
+            report.export(engine, filters=report.period(args.since, args.until), hxl=args.format == "hxl"))
         if args.out:
             with open(args.out, "w", encoding="utf-8", newline="") as out:
                 out.write(buffer.getvalue())

@@ -172,8 +172,12 @@ def week_of_day(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def export(engine: Engine, *, since: date | None, until: date | None, hxl: bool) -> list[list[str]]:
+def period(since: date | None, until: date | None, **others: str | None) -> store.Filters:
+    """Filters over the whole ISO weeks a period touches (and the other filters given)."""
+    return store.Filters(since=week_of_day(since) if since else None, until=until, **others)
+
+
+def export(engine: Engine, *, filters: store.Filters, hxl: bool) -> list[list[str]]:
     """The export's lines (header, HXL hashtags when asked, protected rows)."""
-    filters = store.Filters(since=week_of_day(since) if since else None, until=until)
     counts = store.read_counts(engine, filters=filters, kinds=(OUTCOME,))
     return [list(EXPORT_HEADER), *([list(HXL_TAGS)] if hxl else []), *export_rows(counts)]

@@ -168,6 +168,8 @@ def show(value: int, hidden: bool) -> str:
 
 def publish(rows: Sequence[str], columns: Sequence[str], matrix: Sequence[Sequence[int]]) -> Published:
     """A table of counts (rows x columns) with its totals, protected."""
+    if not rows:
+        return Published((), tuple(columns), (), (), tuple(SMALL for _ in columns), SMALL)
     cells, rows_hidden, cols_hidden, total_hidden = hide(matrix)
     row_totals = [sum(row) for row in matrix]
     col_totals = [sum(matrix[r][c] for r in range(len(matrix))) for c in range(len(columns))]
