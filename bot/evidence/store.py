@@ -111,7 +111,8 @@ def read_counts(engine: Engine, *, filters: Filters = Filters(), kinds: tuple[st
     query = query.order_by(counts.c.week)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    return [Count(Cell(**{name: getattr(row, name) for name in CELL_COLUMNS}), int(row.count)) for row in rows]
+    # The table's columns are the cell's fields in order, then the count.
+    return [Count(Cell(*row[:-1]), int(row[-1])) for row in rows]
 
 
 def choices(engine: Engine) -> dict[str, list[str]]:

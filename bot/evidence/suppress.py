@@ -104,7 +104,7 @@ class _Grid:
         low, high = self.bounds()
         small = [i for i, v in enumerate(self.values) if self.hidden[i] and 0 < v < THRESHOLD]
         found = [i for i in small if high[i] - low[i] < 1]
-        if found or not exact or len(small) > EXACT_LIMIT:
+        if found or not small or not exact or len(small) > EXACT_LIMIT:
             return found
         return self._solved(small)
 
