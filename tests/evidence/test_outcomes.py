@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import ActionAnswerTopic
 from actions.search import ActionSearchAnswers
 from bot.evidence import events as evidence_events
-from bot.evidence.model import COUNTRY_ANSWER, EMERGENCY, NOT_UNDERSTOOD, REGIONAL_FALLBACK
+from bot.evidence.model import COUNTRY_ANSWER, EMERGENCY, HANDED_TO_STAFF, NOT_UNDERSTOOD, REGIONAL_FALLBACK
 from bot.infodb.repository import InfoRepository
 from tests.factories import make_tracker, parse
 from tests.infodb_fixtures import migrated, sqlite_url
@@ -57,3 +57,18 @@ async def test_the_marker_holds_no_text_and_counts_as_one_observation(repository
     observation = evidence_events.observe({"event": "slot", "name": "evidence", "value": marker, "timestamp": 1_780_000_000.5,
                                            "sender_id": "tg-abc"})
     assert observation is not None and observation.cell.value == COUNTRY_ANSWER and observation.cell.topic == "ask_asylum"
+
+
+async def test_a_handoff_is_recorded_once_with_its_reason(database_url: str) -> None:
+    from actions.handoff import ActionHandoff
+    from bot.infodb.session import engine_for
+    from tests.actions.test_handoff_and_deletion import _tracker
+
+    engine = engine_for(database_url)
+    action = ActionHandoff(engine)
+    tracker = _tracker("wa-evidence", "es", "quiero hablar con una persona", "request_human", country="GT")
+    first = await action.run(CollectingDispatcher(), tracker, {})
+    assert [e["value"]["outcome"] for e in first if e.get("name") == "evidence"] == [HANDED_TO_STAFF]
+    assert first[0]["value"]["topic"] == "request_human" and first[0]["value"]["country"] == "GT"
+    again = await action.run(CollectingDispatcher(), tracker, {})  # the ticket is already open: not a new handoff
+    assert [e for e in again if e.get("name") == "evidence"] == []
