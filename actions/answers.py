@@ -23,8 +23,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import replies
 from actions.base import RepositoryAction
 from actions.events import latest_intent, shared_location
+from actions.evidence import outcome_event
 from actions.places import Places, read_places
 from bot import i18n
+from bot.evidence.model import COUNTRY_ANSWER, EMERGENCY, REGIONAL_FALLBACK
 from bot.infodb.content import TOPICS
 from bot.infodb.models import REGIONAL
 
@@ -64,23 +66,28 @@ class ActionAnswerTopic(RepositoryAction):
             places = Places(places.question, places.question, places.origin)
             events.append(SlotSet("country", places.question))
         try:
-            messages, asked = self._compose(tracker, topic, places, language)
+            messages, asked, answered = self._compose(tracker, topic, places, language)
         except SQLAlchemyError as err:
             # The error's text can carry query parameters; log only its type (privacy).
             logger.error("The information database is unavailable (%s).", type(err).__name__)
             messages = [{"text": i18n.text("database_unavailable", language),
                          "buttons": [replies.person_button(language)]}]
-            asked = False
+            asked, answered = False, None
         for message in messages:
             dispatcher.utter_message(**message)
+        if topic == "report_emergency" and not (pending and topic == pending):  # counted once, not again on the country
+            events.append(outcome_event(tracker, outcome=EMERGENCY, topic=topic, question_country=places.location))
+        elif answered is not None:
+            outcome = REGIONAL_FALLBACK if answered == REGIONAL else COUNTRY_ANSWER
+            events.append(outcome_event(tracker, outcome=outcome, topic=topic, question_country=places.answer_country(topic)))
         if asked:
             return [*events, SlotSet("pending_topic", topic), SlotSet("country_asked", True)]
         return events
 
     def _compose(
         self, tracker: Tracker, topic: str, places: Places, language: str
-    ) -> tuple[list[replies.Message], bool]:
-        """Build the reply; the flag says the country was asked for."""
+    ) -> tuple[list[replies.Message], bool, str | None]:
+        """Build the reply; the flag says the country was asked for; then the country of the answer given."""
         messages: list[replies.Message] = []
         country = places.answer_country(topic)
         known_country = country if country and country != REGIONAL else None
@@ -101,7 +108,7 @@ class ActionAnswerTopic(RepositoryAction):
             and not (topic == HELP_POINT_TOPIC and shared_location(tracker))
             and (topic == "ask_emergency_numbers" or self.repository.country_matters(topic=topic))
         ):
-            return [replies.ask_country_message(language)], True
+            return [replies.ask_country_message(language)], True, None
         answer = self.repository.answer(topic=topic, country=country, language=language)
         offer_person = topic not in ESCALATING_TOPICS
         messages += replies.answer_messages(answer, language, offer_person) if answer else replies.no_answer_messages(language)
@@ -114,7 +121,7 @@ class ActionAnswerTopic(RepositoryAction):
             messages += numbers  # asked, not in danger: the introduction and its caveats first
         if topic == HELP_POINT_TOPIC:
             messages += self._help_points(tracker, known_country, language)
-        return messages, asked
+        return messages, asked, answer.country if answer else None
 
     def _help_points(self, tracker: Tracker, country: str | None, language: str) -> list[replies.Message]:
         location = shared_location(tracker)

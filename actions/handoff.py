@@ -20,8 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.events import latest_intent, latest_user_metadata
+from actions.evidence import outcome_event
 from bot import i18n
 from bot.db import utc_now
+from bot.evidence.model import HANDED_TO_STAFF
 from bot.handoff.escalation import escalate, escalation_messages, summarize
 from bot.infodb.session import default_engine
 
@@ -101,4 +103,6 @@ class ActionHandoff(Action):
             dispatcher.utter_message(text=i18n.text("media_passed_to_desk", language))
         for message in escalation_messages(result, language):
             dispatcher.utter_message(**message)
-        return []
+        if not result.created:
+            return []
+        return [outcome_event(tracker, outcome=HANDED_TO_STAFF, topic=result.ticket.reason)]

@@ -10,7 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import RepositoryAction
+from actions.evidence import outcome_event
 from bot import i18n
+from bot.evidence.model import NOT_UNDERSTOOD
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +39,10 @@ class ActionSearchAnswers(RepositoryAction):
         topics: dict[str, str] = {}
         for answer in found:
             topics.setdefault(answer.topic, answer.title)
+        not_understood = [outcome_event(tracker, outcome=NOT_UNDERSTOOD, topic=None)]
         if not topics:
             dispatcher.utter_message(response="utter_ask_rephrase")
-            return []
+            return not_understood
         buttons = [{"title": title, "payload": f"/{topic}"} for topic, title in topics.items()]
         dispatcher.utter_message(text=i18n.text("search_intro", language), buttons=buttons)
-        return []
+        return not_understood

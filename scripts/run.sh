@@ -71,6 +71,11 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
+# Evidence counts from Rasa's event broker (the SQL table of endpoints.yml; RabbitMQ in production).
+if [ "${ENDPOINTS:-endpoints.yml}" = endpoints.production.yml ]; then export EVIDENCE_BROKER=${EVIDENCE_BROKER:-pika}; fi
+python -m bot.evidence consume >var/evidence.log 2>&1 &
+pids+=($!)
+
 cat <<MSG
 
 Ventanilla is running.

@@ -24,6 +24,7 @@ def test_development_endpoints_expand_the_action_server_url(monkeypatch: pytest.
     endpoints = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.yml"))
     assert endpoints.action.url == "http://127.0.0.1:5055/webhook"
     assert endpoints.tracker_store.type == "bot.tracker_store.PrivacySQLTrackerStore"
+    assert endpoints.event_broker.type == "SQL"  # counted by python -m bot.evidence consume
 
 
 async def test_production_endpoints_use_postgresql_and_redis(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,6 +34,9 @@ async def test_production_endpoints_use_postgresql_and_redis(monkeypatch: pytest
     monkeypatch.setenv("REDIS_PORT", str(redis.port))
     monkeypatch.setenv("REDIS_DB", redis.path.strip("/") or "0")
     monkeypatch.setenv("TRACKER_DATABASE_URL", require(POSTGRES_URL))
+    for name, value in (("RABBITMQ_HOST", "127.0.0.1"), ("RABBITMQ_PORT", "5672"), ("RABBITMQ_USERNAME", "guest"),
+                        ("RABBITMQ_PASSWORD", "guest")):
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     try:
         endpoints = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.production.yml"))
@@ -42,6 +46,7 @@ async def test_production_endpoints_use_postgresql_and_redis(monkeypatch: pytest
         get_settings.cache_clear()
 
     assert isinstance(lock_store, RedisLockStore)
+    assert endpoints.event_broker.type == "pika" and endpoints.event_broker.kwargs["queues"] == ["ventanilla_evidence"]
     sender = f"prod-{uuid.uuid4()}"
     async with lock_store.lock(sender, wait_time_in_seconds=0.05):
         held = lock_store.get_lock(sender)  # read back from Redis

@@ -12,7 +12,10 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 AGENT, SUPERVISOR, ADMIN = "agent", "supervisor", "admin"
-ROLES = (AGENT, SUPERVISOR, ADMIN)
+# Reads the evidence dashboard (aggregates) only: never a ticket, a transcript or an admin page.
+ANALYST = "analyst"
+DESK_ROLES = (AGENT, SUPERVISOR, ADMIN)
+ROLES = (*DESK_ROLES, ANALYST)
 
 staff = sa.Table(
     "staff_accounts",

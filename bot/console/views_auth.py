@@ -19,6 +19,7 @@ from bot.console import store
 from bot.console.i18n import LANGUAGES
 from bot.console.i18n import gettext as _
 from bot.console.security import device_id, device_token, new_token, token_hash, verify_password
+from bot.console.tables import ANALYST, ROLES
 from bot.console.throttle import ACCOUNT_FREE, CLIENT_FREE, MAX_DELAY_SECONDS, Rule, account_key, lockout_rule
 from bot.console.web import LANGUAGE_COOKIE, SESSION_COOKIE, client_address, console, delete_cookie, render, set_cookie, signed_in
 
@@ -31,8 +32,12 @@ ACCOUNT_RULE = Rule(free=ACCOUNT_FREE, base=1, cap=5 * 60)
 
 @blueprint.get("/")
 async def home(request: Request) -> HTTPResponse:
-    """The queue for the signed in, the sign-in page for everyone else."""
-    return response.redirect("/queue" if request.ctx.staff else "/signin")
+    """The queue for the signed in (the evidence for analysts), the sign-in page for everyone else."""
+    return response.redirect(_start(request.ctx.staff) if request.ctx.staff else "/signin")
+
+
+def _start(staff: store.Staff) -> str:
+    return "/evidence" if staff.role == ANALYST else "/queue"
 
 
 def safe_next(target: str | None) -> str:
@@ -46,7 +51,7 @@ def safe_next(target: str | None) -> str:
 async def signin_page(request: Request) -> HTTPResponse:
     """The sign-in form (after a timeout it remembers the page the agent was on)."""
     if request.ctx.staff is not None:
-        return response.redirect("/queue")
+        return response.redirect(_start(request.ctx.staff))
     expired = request.args.get("expired") == "1"
     return render(request, "signin.html", expired=expired, error=None, next=safe_next(request.args.get("next")))
 
@@ -104,7 +109,7 @@ async def signin(request: Request) -> HTTPResponse:
     token = new_token()
     await state.db(store.record_signin, staff_id=account.id, token_hash=token_hash(token), now=now)
     await log("signin", account.id)
-    resp = response.redirect(target)
+    resp = response.redirect(_start(account) if target == "/queue" else target)
     set_cookie(request, resp, SESSION_COOKIE, token)
     set_cookie(request, resp, DEVICE_COOKIE, device_token(state.settings.secret, username))
     resp.cookies[DEVICE_COOKIE]["max-age"] = DEVICE_COOKIE_SECONDS
@@ -112,7 +117,7 @@ async def signin(request: Request) -> HTTPResponse:
 
 
 @blueprint.post("/signout")
-@signed_in()
+@signed_in(*ROLES)
 async def signout(request: Request) -> HTTPResponse:
     """End the session in the database and in the browser."""
     state = console(request)
@@ -124,7 +129,7 @@ async def signout(request: Request) -> HTTPResponse:
 
 
 @blueprint.post("/api/ping")
-@signed_in()
+@signed_in(*ROLES)
 async def ping(_request: Request) -> HTTPResponse:
     """"Stay signed in": a POST is activity, so the idle timeout starts again."""
     return response.json({"ok": True})

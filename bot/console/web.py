@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from bot.console import i18n, store
 from bot.console.security import csrf_token, csrf_valid, new_token, token_hash
 from bot.console.settings import ConsoleSettings
+from bot.console.tables import DESK_ROLES
 from bot.console.throttle import Store, Throttle, store_for
 
 logger = logging.getLogger(__name__)
@@ -171,7 +172,8 @@ Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
 
 def signed_in(*roles: str) -> Callable[[Handler], Handler]:
-    """Require a signed-in account (with one of the roles, when given)."""
+    """Require a signed-in account with one of the roles (when none is given: a desk role, never an analyst)."""
+    roles = roles or DESK_ROLES
 
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
@@ -185,7 +187,7 @@ def signed_in(*roles: str) -> Callable[[Handler], Handler]:
                 if request.ctx.expired and request.method == "GET" and request.path.startswith("/tickets/"):
                     target += f"&next={request.path}"
                 return response.redirect(target)
-            if roles and staff.role not in roles:
+            if staff.role not in roles:
                 await console(request).audit(request, "forbidden", detail=request.path[:200])
                 if is_api:
                     return response.json({"error": "forbidden"}, status=403)

@@ -26,7 +26,8 @@ async def run(action: Any, text: str, intent: str, slots: dict[str, Any], metada
     events = [{"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}]
     dispatcher = CollectingDispatcher()
     result = await action.run(dispatcher, make_tracker(latest=latest, slots=slots, events=events), {})
-    return dispatcher.messages, {e["name"]: e["value"] for e in result if e.get("event") == "slot"}
+    # The `evidence` slot (counts only, not featurized) is checked in tests/evidence/test_outcomes.py.
+    return dispatcher.messages, {e["name"]: e["value"] for e in result if e.get("event") == "slot" and e["name"] != "evidence"}
 
 
 async def test_asks_for_the_country_once_then_answers_the_waiting_topic(repository: InfoRepository) -> None:
@@ -165,7 +166,7 @@ async def run_with(action: Any, text: str, intent: str, slots: dict[str, Any],
     events = [{"event": "user", "text": text, "parse_data": latest, "metadata": {}}]
     dispatcher = CollectingDispatcher()
     result = await action.run(dispatcher, make_tracker(latest=latest, slots=slots, events=events), {})
-    return dispatcher.messages, {e["name"]: e["value"] for e in result if e.get("event") == "slot"}
+    return dispatcher.messages, {e["name"]: e["value"] for e in result if e.get("event") == "slot" and e["name"] != "evidence"}
 
 
 async def test_an_institution_says_which_country_the_question_is_about(repository: InfoRepository) -> None:
