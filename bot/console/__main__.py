@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = engine_for(settings.database_url)
     if args.command == "create-admin":
         try:
-            password_hash = hash_password(_password())
+            password_hash = hash_password(_password(), (args.username, args.name or ""))
             account = store.create_staff(engine, username=args.username, display_name=args.name or args.username,
                                          password_hash=password_hash, role=ADMIN, desk_id=None, now=utc_now())
         except (WeakPasswordError, store.StaffError) as err:

@@ -9,6 +9,7 @@ import pytest
 
 from bot.console import store
 from bot.console.__main__ import main
+from bot.console.security import CommonPasswordError, check_password_strength
 from bot.handoff import store as handoff
 from bot.infodb import queries
 from bot.infodb.session import engine_for, session_scope
@@ -43,6 +44,28 @@ async def test_short_passwords_and_duplicate_usernames_are_refused(console: Serv
     assert short.status_code == 400 and "12 characters" in short.text
     taken = await admin.post("/admin/staff", {"username": "root", "password": "a long password 42", "role": "agent"})
     assert taken.status_code == 400 and "taken" in taken.text
+
+
+@pytest.mark.parametrize("password", ["password1234", "qwertyuiop123", "123456789012", "iloveyou2026"])
+async def test_common_passwords_are_refused_at_creation_and_reset(console: Served, password: str) -> None:
+    console.add_staff("root", role="admin")
+    ana = console.add_staff("ana")
+    admin = console.browser()
+    await admin.sign_in("root")
+    created = await admin.post("/admin/staff", {"username": "ana.garcia", "display_name": "Ana García",
+                                                "password": password, "role": "agent"})
+    assert created.status_code == 400 and "common or easy to guess" in created.text
+    assert store.credentials(console.engine, username="ana.garcia") is None
+    reset = await admin.post(f"/admin/staff/{ana.id}/password", {"password": password})
+    assert reset.status_code == 400 and "common or easy to guess" in reset.text
+    assert (await console.browser().sign_in("ana")).status_code == 302  # the old password still works
+
+
+def test_common_password_check_allows_long_unusual_passwords() -> None:
+    check_password_strength("a long password 42")
+    check_password_strength("tortilla verde lunes")
+    with pytest.raises(CommonPasswordError):
+        check_password_strength("ana.lopez2026", ("ana.lopez", "Ana López"))
 
 
 async def test_role_change_and_password_reset_unlock_and_end_sessions(console: Served) -> None:
@@ -125,6 +148,9 @@ def test_create_admin_command(database_url: str, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("VENTANILLA_ADMIN_PASSWORD", "short")
     assert main(["create-admin", "--username", "second"]) == 1
     assert "12 characters" in capsys.readouterr().err
+    monkeypatch.setenv("VENTANILLA_ADMIN_PASSWORD", "password1234")
+    assert main(["create-admin", "--username", "second"]) == 1
+    assert "common or easy to guess" in capsys.readouterr().err
 
 
 def test_store_on_postgresql(pg_database_url: str) -> None:
