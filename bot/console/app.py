@@ -49,6 +49,8 @@ def create_app(state: Console, name: str | None = None) -> Sanic:
         if state.http is not None:
             await state.http.aclose()
             state.http = None
+        if state.translations is not None:
+            await state.translations.aclose()
         closing = getattr(state._throttle.store, "close", None) if state._throttle is not None else None
         if closing is not None:
             await closing()
