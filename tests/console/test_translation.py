@@ -5,7 +5,6 @@ for the person, unsupported pairs and a dead server said plainly with nothing ty
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator
 from datetime import datetime
 
 import pytest
@@ -13,29 +12,14 @@ import pytest
 from bot import i18n as person_i18n
 from bot.channels import store as channel_store
 from bot.handoff import store as handoff
-from bot.translation.cache import Translations
 from bot.translation.client import LibreTranslate, TranslationUnavailableError
 from bot.translation.settings import TranslationSettings, load_translation_settings
+from tests.console import translating as fixtures
 from tests.console.conftest import Served
 from tests.translation_stand_in import StandIn, fake
 
 CONVERSATION = "tg-0123456789abcdef"
-
-
-@pytest.fixture
-async def stand_in() -> AsyncIterator[StandIn]:
-    server = StandIn(api_key="desk-key")
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def translating(console: Served, stand_in: StandIn) -> AsyncIterator[Served]:
-    settings = TranslationSettings(url=stand_in.url, api_key="desk-key", timeout_seconds=1.0)
-    console.state.translations = Translations.from_settings(settings)
-    yield console
-    await console.state.translations.aclose()
+stand_in, translating = fixtures.stand_in, fixtures.translating
 
 
 def _ticket(served: Served, language: str, *messages: str) -> handoff.Ticket:
