@@ -50,6 +50,7 @@ class StandIn:
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
     _runner: web.AppRunner | None = None
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def translate_requests(self) -> list[dict[str, Any]]:
@@ -59,8 +60,11 @@ class StandIn:
     async def _fail(self) -> web.Response | None:
         if self.mode == "down":
             return web.json_response({"error": "Service unavailable"}, status=503)
-        if self.mode == "slow":
-            await asyncio.sleep(self.slow_seconds)
+        if self.mode == "slow":  # past the client's timeout; woken at stop so no request is left pending
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.slow_seconds)
+            except asyncio.TimeoutError:
+                pass
         return None
 
     async def _languages(self, _request: web.Request) -> web.Response:
@@ -103,6 +107,8 @@ class StandIn:
 
     async def stop(self) -> None:
         """Stop serving."""
+        self._stopping.set()
         if self._runner is not None:
+            await asyncio.sleep(0.05)  # let a slow answer finish
             await self._runner.cleanup()
             self._runner = None
