@@ -13,7 +13,7 @@ from bot.console.security import CommonPasswordError, check_password_strength
 from bot.handoff import store as handoff
 from bot.infodb import queries
 from bot.infodb.session import engine_for, session_scope
-from tests.console.conftest import Served
+from tests.console.conftest import PASSWORD, Served
 
 
 async def test_admin_creates_an_account_that_can_sign_in_then_deactivates_it(console: Served) -> None:
@@ -210,3 +210,26 @@ async def test_facts_by_country_and_on_the_answer_page(console: Served) -> None:
     assert all(f.country == "Mexico" for f in mexican)
     answer_page = await browser.get(f"/admin/content/answers/{answer.id}")
     assert f"<strong>{answer.fact_ids[0]}</strong>" in answer_page.text
+
+
+async def test_staff_change_their_own_password_but_not_to_a_common_one(console: Served) -> None:
+    console.add_staff("ana")
+    other = console.browser()
+    await other.sign_in("ana")
+    browser = console.browser()
+    browser.http.headers["Accept-Language"] = "es"
+    await browser.sign_in("ana")
+    assert "Cambiar tu contraseña" in (await browser.get("/account")).text
+    wrong = await browser.post("/account/password", {"current": "not it", "password": "lunes verde tortuga",
+                                                     "again": "lunes verde tortuga"})
+    assert wrong.status_code == 400 and "La contraseña actual no es correcta." in wrong.text
+    common = await browser.post("/account/password", {"current": PASSWORD, "password": "password1234", "again": "password1234"})
+    assert common.status_code == 400 and "común o fácil de adivinar" in common.text
+    differ = await browser.post("/account/password", {"current": PASSWORD, "password": "lunes verde tortuga", "again": "x"})
+    assert differ.status_code == 400
+    changed = await browser.post("/account/password", {"current": PASSWORD, "password": "lunes verde tortuga",
+                                                       "again": "lunes verde tortuga"})
+    assert changed.status_code == 303 and "Contraseña cambiada." in (await browser.get(changed.headers["location"])).text
+    assert (await other.get("/api/queue")).status_code == 401  # the other browser's session ended
+    assert (await console.browser().sign_in("ana", "lunes verde tortuga")).status_code == 302
+    assert "password_changed" in [e.action for e in store.audit_entries(console.engine, limit=50)]
