@@ -23,6 +23,8 @@ from bot.console.tables import ADMIN
 from bot.console.web import Console, utc_now
 from bot.infodb.session import engine_for
 from bot.settings import SettingsError
+from bot.translation.cache import Translations
+from bot.translation.settings import load_translation_settings
 
 
 def _password() -> str:
@@ -55,13 +57,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if any(missing.values()) else 0
     try:
         settings = load_console_settings()
+        load_translation_settings()
     except SettingsError as err:
         print(f"console: {err}", file=sys.stderr)
         return 2
     engine = engine_for(settings.database_url)
     if args.command == "create-admin":
         try:
-            password_hash = hash_password(_password())
+            password_hash = hash_password(_password(), (args.username, args.name or ""))
             account = store.create_staff(engine, username=args.username, display_name=args.name or args.username,
                                          password_hash=password_hash, role=ADMIN, desk_id=None, now=utc_now())
         except (WeakPasswordError, store.StaffError) as err:
@@ -71,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"admin account {account.username!r} created")
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(Console(settings=settings, engine=engine), name="ventanilla_console")
+    translation = load_translation_settings()
+    translations = Translations.from_settings(translation) if translation is not None else None
+    app = create_app(Console(settings=settings, engine=engine, translations=translations), name="ventanilla_console")
     app.run(host=settings.host, port=settings.port, access_log=False, workers=1)
     return 0
 

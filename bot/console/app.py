@@ -14,7 +14,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.console import i18n, views_admin, views_auth, views_chat, views_desk, views_evidence
+from bot.console import i18n, views_account, views_admin, views_auth, views_chat, views_desk, views_evidence
 from bot.console.web import HERE, MAX_FORM_BYTES, Console, after_response, before_request, too_large_message
 from bot.privacy.purge import scheduled_purge
 from bot.schedule.daily import DailyJob
@@ -31,7 +31,7 @@ def create_app(state: Console, name: str | None = None) -> Sanic:
     app.register_middleware(before_request, "request")
     app.register_middleware(after_response, "response")
     app.static("/static", str(HERE / "static"), name="static")
-    for module in (views_auth, views_admin, views_chat, views_desk, views_evidence):
+    for module in (views_auth, views_account, views_admin, views_chat, views_desk, views_evidence):
         app.blueprint(module.blueprint)
 
     jobs: list[asyncio.Task[None]] = []
@@ -49,6 +49,8 @@ def create_app(state: Console, name: str | None = None) -> Sanic:
         if state.http is not None:
             await state.http.aclose()
             state.http = None
+        if state.translations is not None:
+            await state.translations.aclose()
         closing = getattr(state._throttle.store, "close", None) if state._throttle is not None else None
         if closing is not None:
             await closing()

@@ -8,9 +8,13 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
+# zxcvbn's score 3 means "safely unguessable" (about 10^8 guesses); below it the password is in, or close
+# to, its bundled lists of 30,000 common passwords, common words and names, or a keyboard pattern.
+MIN_PASSWORD_SCORE = 3
 # Verified against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
 
@@ -19,15 +23,24 @@ class WeakPasswordError(ValueError):
     """A password that the console refuses to set."""
 
 
-def check_password_strength(password: str) -> None:
-    """Refuse passwords shorter than MIN_PASSWORD_LENGTH characters."""
+class CommonPasswordError(WeakPasswordError):
+    """A long enough password that is common or easy to guess ("password1234", "qwertyuiop123")."""
+
+
+def check_password_strength(password: str, user_inputs: tuple[str, ...] = ()) -> None:
+    """Refuse passwords shorter than MIN_PASSWORD_LENGTH characters, or common and easy to guess.
+
+    ``user_inputs`` (the username, the name) count as known words: "ana.lopez2026" is weak for Ana López.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPasswordError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+    if zxcvbn(password, user_inputs=[word for word in user_inputs if word])["score"] < MIN_PASSWORD_SCORE:
+        raise CommonPasswordError("this password is common or easy to guess")
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, user_inputs: tuple[str, ...] = ()) -> str:
     """An argon2id hash of a password (after the strength check)."""
-    check_password_strength(password)
+    check_password_strength(password, user_inputs)
     return _hasher.hash(password)
 
 

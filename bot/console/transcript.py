@@ -40,6 +40,7 @@ class Line:
     author: str | None = None
     delivery: str | None = None
     media_url: str | None = None
+    original: str | None = None  # what the agent wrote, when `text` is its machine translation
 
 
 def _text(event: dict[str, Any]) -> str:

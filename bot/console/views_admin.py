@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.console import store
 from bot.console.i18n import gettext as _
-from bot.console.security import MIN_PASSWORD_LENGTH, WeakPasswordError, hash_password
+from bot.console.security import MIN_PASSWORD_LENGTH, CommonPasswordError, WeakPasswordError, hash_password
 from bot.console.tables import ADMIN, ROLES, SUPERVISOR
 from bot.console.web import console, render, signed_in
 from bot.handoff import hours
@@ -25,6 +25,9 @@ blueprint = Blueprint("admin", url_prefix="/admin")
 
 def _refusal(err: Exception) -> str:
     """An account change refused, in the staff member's language."""
+    if isinstance(err, CommonPasswordError):
+        return _("This password is common or easy to guess. Choose another: several unrelated words are long and easy to "
+                 "remember.")
     if isinstance(err, WeakPasswordError):
         return _("Passwords need at least %(count)s characters.", count=MIN_PASSWORD_LENGTH)
     if "taken" in str(err):
@@ -70,7 +73,8 @@ async def staff_create(request: Request) -> HTTPResponse:
     if not await _desk_exists(request, _desk_id(form.get("desk_id"))):
         return await _staff_page(request, error=_("That desk does not exist."), status=400)
     try:
-        password_hash = await asyncio.to_thread(hash_password, form.get("password") or "")
+        password_hash = await asyncio.to_thread(hash_password, form.get("password") or "",
+                                                (username, form.get("display_name") or ""))
         account = await state.db(
             store.create_staff,
             username=username,
@@ -113,12 +117,13 @@ async def staff_update(request: Request, staff_id: int) -> HTTPResponse:
 async def staff_password(request: Request, staff_id: int) -> HTTPResponse:
     """Set a new password (it unlocks the account and ends its sessions)."""
     state = console(request)
+    account = await state.db(store.get_staff, staff_id=staff_id)
+    known = (account.username, account.display_name) if account is not None else ()
     try:
-        password_hash = await asyncio.to_thread(hash_password, request.form.get("password") or "")
+        password_hash = await asyncio.to_thread(hash_password, request.form.get("password") or "", known)
     except WeakPasswordError as err:
         return await _staff_page(request, error=_refusal(err), status=400)
     await state.db(store.update_staff, staff_id=staff_id, password_hash=password_hash)
-    account = await state.db(store.get_staff, staff_id=staff_id)
     if account is not None:
         await state.throttle.unlock_account(account.username)  # a new password unlocks it for every client
     await state.audit(request, "staff_password_reset", target=f"staff:{staff_id}")

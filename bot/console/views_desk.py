@@ -17,7 +17,7 @@ from sanic.response import HTTPResponse
 from bot import i18n as person_i18n
 from bot.channels import store as channel_store
 from bot.channels.outputs import UnknownChannelError
-from bot.console import access, i18n, store
+from bot.console import access, i18n, machine_translation, store
 from bot.console.i18n import N_
 from bot.console.i18n import gettext as _
 from bot.console.transcript import NOTE, PERSON, SENT, STAFF, SYSTEM, Line, merge, tracker_lines
@@ -25,6 +25,7 @@ from bot.console.web import console, render, signed_in
 from bot.desk import staff as desk
 from bot.handoff import store as handoff
 from bot.infodb.session import engine_for
+from bot.translation.client import TranslationError
 
 blueprint = Blueprint("desk")
 QUICK_PREFIX = "quick_"
@@ -126,7 +127,7 @@ def _lines(engine: Any, tracker_url: str, ticket: handoff.Ticket, names: dict[in
             desk_lines.append(Line(
                 at=message.created_at, kind=kind, text=message.body or ("[media]" if message.media_url else ""),
                 author=names.get(message.author_id or -1), delivery=delivery.status if delivery else None,
-                media_url=message.media_url,
+                media_url=message.media_url, original=message.original,
             ))
         for change in handoff.transitions_of(engine, ticket_id=each.id):
             before, after = i18n.word(i18n.STATES, change.from_state), i18n.word(i18n.STATES, change.to_state)
@@ -156,7 +157,8 @@ def _who(line: Line) -> str:
 def _shown(line: Line, zone: str) -> dict[str, Any]:
     """A transcript line as staff read it: time in the desk's zone, who, delivery in words."""
     return {"at": i18n.clock_time(line.at, zone), "kind": line.kind, "who": _who(line), "text": line.text,
-            "author": line.author, "delivery": i18n.word(i18n.DELIVERY, line.delivery) if line.delivery else None}
+            "author": line.author, "delivery": i18n.word(i18n.DELIVERY, line.delivery) if line.delivery else None,
+            "original": line.original}
 
 
 def _conversation(engine: Any, tracker_url: str, ticket_id: int, now: datetime, staff: store.Staff) -> dict[str, Any] | None:
@@ -201,7 +203,7 @@ async def _load(request: Request, ticket_id: int) -> dict[str, Any] | HTTPRespon
 
 async def _page(request: Request, ticket_id: int, *, error: str | None = None, status: int = 200,
                 revealed: str | None = None, draft: str | None = None, note_draft: str | None = None,
-                notice: str | None = None) -> HTTPResponse:
+                notice: str | None = None, preview: machine_translation.Preview | None = None) -> HTTPResponse:
     """The conversation page; a refused or half-done action shows it again with what was typed."""
     found = await _load(request, ticket_id)
     if isinstance(found, HTTPResponse):
@@ -210,12 +212,16 @@ async def _page(request: Request, ticket_id: int, *, error: str | None = None, s
     ticket: handoff.Ticket = found["ticket"]
     found["lines"] = [_shown(line, found["zone"]) | {"shown_at": i18n.clock_time(line.at, found["zone"])}
                       for line in found["lines"]]
+    translations = console(request).translations
+    translation_problem = await machine_translation.annotate(translations, ticket, found["lines"])
     return render(
         request, "conversation.html", status=status, error=error, notice=notice or request.args.get("done"),
         revealed=revealed, draft=draft, note_draft=note_draft, max_reply=MAX_REPLY,
         quick_replies=_quick_replies(ticket.language), can_take=access.can_take(staff, ticket),
         can_reply=access.can_reply(staff, ticket), can_manage=access.can_manage(staff, ticket),
-        can_reveal=access.can_reveal_number(staff) and ticket.channel == "whatsapp", now=console(request).clock(), **found,
+        can_reveal=access.can_reveal_number(staff) and ticket.channel == "whatsapp", now=console(request).clock(),
+        translating=machine_translation.applies(translations, ticket), translation_problem=translation_problem,
+        preview=preview, **found,
     )
 
 
@@ -237,11 +243,14 @@ async def conversation_json(request: Request, ticket_id: int) -> HTTPResponse:
     if isinstance(found, HTTPResponse):
         return response.json({"error": "forbidden" if found.status == 403 else "not_found"}, status=found.status)
     ticket: handoff.Ticket = found["ticket"]
+    lines = [_shown(line, found["zone"]) for line in found["lines"]]
+    problem = await machine_translation.annotate(console(request).translations, ticket, lines)
     return response.json({
         "state": ticket.state,
         "holder": found["holder"],
         "window_open": found["window"].open,
-        "lines": [_shown(line, found["zone"]) for line in found["lines"]],
+        "lines": lines,
+        "translation_problem": problem,
     })
 
 
@@ -267,7 +276,7 @@ async def _act(request: Request, ticket_id: int, action: str, allowed: str) -> t
     return ticket, None
 
 
-def _drafts(request: Request) -> dict[str, str | None]:
+def _drafts(request: Request) -> dict[str, Any]:
     """What the agent typed in a refused form, to show it again."""
     text = (request.form.get("text") or "") if request.form else ""
     if request.path.endswith("/note"):
@@ -312,11 +321,13 @@ async def take(request: Request, ticket_id: int) -> HTTPResponse:
 async def reply(request: Request, ticket_id: int) -> HTTPResponse:
     """Send a reply (typed, or a quick reply in the person's language) through the person's channel."""
     state = console(request)
-    _ticket, refusal = await _act(request, ticket_id, "reply", "reply")
+    ticket, refusal = await _act(request, ticket_id, "reply", "reply")
     if refusal is not None:
         return refusal
+    assert ticket is not None
     quick = request.form.get("quick") or ""
     typed = request.form.get("text") or ""
+    sent, original = typed, None
     if not quick:
         refusal_text = _too_long(typed)
         if refusal_text:
@@ -324,26 +335,55 @@ async def reply(request: Request, ticket_id: int) -> HTTPResponse:
             return await _page(request, ticket_id, error=refusal_text, status=400, draft=typed)
         if not typed.strip():
             return await _page(request, ticket_id, error=_("The reply is empty."), status=400, draft=typed)
+        if request.form.get("translate") == "1" or request.form.get("send_translation") == "1":
+            checked = await _machine_translated(request, ticket, typed)
+            if isinstance(checked, HTTPResponse):
+                return checked
+            sent, original = checked, typed
     try:
         if quick:
             delivery = await desk.quick_reply(state.engine, ticket_id=ticket_id, agent_id=request.ctx.staff.id, key=quick,
                                               now=state.clock())
         else:
             delivery = await desk.reply(state.engine, ticket_id=ticket_id, agent_id=request.ctx.staff.id,
-                                        text=typed, now=state.clock())
+                                        text=sent, now=state.clock(), original=original)
     except UnknownChannelError:
         await state.audit(request, "channel_unreachable", target=f"ticket:{ticket_id}")
         return await _page(request, ticket_id, error=_(UNREACHABLE), status=409, draft=typed)
     except desk.HandoffError as err:
         await state.audit(request, "reply_refused", target=f"ticket:{ticket_id}")
         return await _page(request, ticket_id, error=_(str(err)), status=409, draft=typed)
+    translated = " machine-translated" if original is not None else ""
     await state.audit(
-        request, "quick_reply" if quick else "reply", target=f"ticket:{ticket_id}", detail=f"delivery={delivery.status}"
+        request, "quick_reply" if quick else "reply", target=f"ticket:{ticket_id}",
+        detail=f"delivery={delivery.status}{translated}",
     )
     if quick and typed.strip():
         # The quick reply went; what was typed beside it did not, and stays in the box.
         return await _page(request, ticket_id, draft=typed, notice="quick_kept")
     return _done(ticket_id, "replied")
+
+
+async def _machine_translated(request: Request, ticket: handoff.Ticket, typed: str) -> str | HTTPResponse:
+    """The translation to send, once the agent has seen it; else the page with the preview or the problem.
+
+    A reply goes translated only when "Send the translation" comes with the very text that was previewed:
+    an edit after the preview shows the new translation first. Nothing is ever sent half-translated.
+    """
+    state = console(request)
+    try:
+        shown = await machine_translation.preview(state.translations, ticket, typed)
+    except TranslationError as err:
+        await state.audit(request, "reply_translation_failed", target=f"ticket:{ticket.id}", detail=type(err).__name__)
+        return await _page(request, ticket.id, error=machine_translation.reply_problem(err, ticket), status=503,
+                           draft=typed)
+    previewed = request.form.get("previewed")
+    if request.form.get("send_translation") != "1" or previewed is None or previewed.strip() != typed.strip():
+        return await _page(request, ticket.id, draft=typed, preview=shown)
+    refusal_text = _too_long(shown.translation)
+    if refusal_text:
+        return await _page(request, ticket.id, error=refusal_text, status=400, draft=typed, preview=shown)
+    return shown.translation
 
 
 @blueprint.post("/tickets/<ticket_id:int>/note")

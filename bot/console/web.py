@@ -29,6 +29,7 @@ from bot.console.security import csrf_token, csrf_valid, new_token, token_hash
 from bot.console.settings import ConsoleSettings
 from bot.console.tables import DESK_ROLES
 from bot.console.throttle import Store, Throttle, store_for
+from bot.translation.cache import Translations
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class Console:
     templates: Environment = field(default_factory=lambda: template_environment())
     http: httpx.AsyncClient | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    translations: Translations | None = None  # machine translation; None: off (TRANSLATION_URL unset)
     _throttle: Throttle | None = None
 
     @property

@@ -113,16 +113,25 @@ def _held(engine: Engine, ticket_id: int, agent_id: int) -> store.Ticket:
     return ticket
 
 
-async def reply(engine: Engine, *, ticket_id: int, agent_id: int, text: str, now: datetime) -> Delivery:
-    """Send a staff reply through the person's channel; return its state (e.g. outside_window)."""
+async def reply(
+    engine: Engine, *, ticket_id: int, agent_id: int, text: str, now: datetime, original: str | None = None
+) -> Delivery:
+    """Send a staff reply through the person's channel; return its state (e.g. outside_window).
+
+    With `original` (what the agent wrote), `text` is its machine translation: the person also gets the
+    notice that it was machine-translated, in their language, and staff see both texts.
+    """
     text = text.strip()
     if not text:
         raise HandoffError("The reply is empty.")
     if len(text) > MAX_REPLY_CHARS:
         raise HandoffError("The reply is too long: nothing was sent.")
     ticket = await asyncio.to_thread(_held, engine, ticket_id, agent_id)
+    if original is not None:
+        text = f"{text}\n\n{i18n.text('handoff_machine_translated', ticket.language)}"
     message_id = await asyncio.to_thread(
-        store.add_message, engine, ticket_id=ticket.id, kind=store.STAFF, body=text, author_id=agent_id, now=now
+        store.add_message, engine, ticket_id=ticket.id, kind=store.STAFF, body=text, author_id=agent_id, now=now,
+        original=original.strip() if original is not None else None,
     )
     assert message_id is not None  # no message_ref: never a duplicate
     await _send(engine, ticket, f"staff:{message_id}", text, now)

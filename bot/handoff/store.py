@@ -86,6 +86,7 @@ class TicketMessage:
     media_url: str | None
     media_content_type: str | None
     created_at: datetime
+    original: str | None = None  # what the agent wrote, when `body` is its machine translation
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ def _message(row: Any) -> TicketMessage:
         media_url=row.media_url,
         media_content_type=row.media_content_type,
         created_at=row.created_at,
+        original=row.original,
     )
 
 
@@ -485,8 +487,12 @@ def add_message(
     media_url: str | None = None,
     media_content_type: str | None = None,
     message_ref: str | None = None,
+    original: str | None = None,
 ) -> int | None:
-    """Add a message to a ticket's transcript; None when `message_ref` was recorded already."""
+    """Add a message to a ticket's transcript; None when `message_ref` was recorded already.
+
+    `original` is what the agent wrote when `body` is its machine translation.
+    """
     with engine.begin() as connection:
         insert = dialect_insert(connection)
         statement = insert(messages).values(
@@ -498,6 +504,7 @@ def add_message(
             media_content_type=media_content_type,
             message_ref=message_ref,
             created_at=now,
+            original=original,
         )
         if message_ref is not None:
             statement = statement.on_conflict_do_nothing(index_elements=["message_ref"])

@@ -70,4 +70,6 @@ messages = sa.Table(
     sa.Column("message_ref", sa.String(80), unique=True),
     sa.Column("outbox_id", sa.Integer),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # What the agent wrote when `body` (what the person received) is its machine translation (0011).
+    sa.Column("original", sa.Text),
 )

@@ -9,10 +9,11 @@ import pytest
 
 from bot.console import store
 from bot.console.__main__ import main
+from bot.console.security import CommonPasswordError, check_password_strength
 from bot.handoff import store as handoff
 from bot.infodb import queries
 from bot.infodb.session import engine_for, session_scope
-from tests.console.conftest import Served
+from tests.console.conftest import PASSWORD, Served
 
 
 async def test_admin_creates_an_account_that_can_sign_in_then_deactivates_it(console: Served) -> None:
@@ -43,6 +44,28 @@ async def test_short_passwords_and_duplicate_usernames_are_refused(console: Serv
     assert short.status_code == 400 and "12 characters" in short.text
     taken = await admin.post("/admin/staff", {"username": "root", "password": "a long password 42", "role": "agent"})
     assert taken.status_code == 400 and "taken" in taken.text
+
+
+@pytest.mark.parametrize("password", ["password1234", "qwertyuiop123", "123456789012", "iloveyou2026"])
+async def test_common_passwords_are_refused_at_creation_and_reset(console: Served, password: str) -> None:
+    console.add_staff("root", role="admin")
+    ana = console.add_staff("ana")
+    admin = console.browser()
+    await admin.sign_in("root")
+    created = await admin.post("/admin/staff", {"username": "ana.garcia", "display_name": "Ana García",
+                                                "password": password, "role": "agent"})
+    assert created.status_code == 400 and "common or easy to guess" in created.text
+    assert store.credentials(console.engine, username="ana.garcia") is None
+    reset = await admin.post(f"/admin/staff/{ana.id}/password", {"password": password})
+    assert reset.status_code == 400 and "common or easy to guess" in reset.text
+    assert (await console.browser().sign_in("ana")).status_code == 302  # the old password still works
+
+
+def test_common_password_check_allows_long_unusual_passwords() -> None:
+    check_password_strength("a long password 42")
+    check_password_strength("tortilla verde lunes")
+    with pytest.raises(CommonPasswordError):
+        check_password_strength("ana.lopez2026", ("ana.lopez", "Ana López"))
 
 
 async def test_role_change_and_password_reset_unlock_and_end_sessions(console: Served) -> None:
@@ -125,6 +148,9 @@ def test_create_admin_command(database_url: str, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("VENTANILLA_ADMIN_PASSWORD", "short")
     assert main(["create-admin", "--username", "second"]) == 1
     assert "12 characters" in capsys.readouterr().err
+    monkeypatch.setenv("VENTANILLA_ADMIN_PASSWORD", "password1234")
+    assert main(["create-admin", "--username", "second"]) == 1
+    assert "common or easy to guess" in capsys.readouterr().err
 
 
 def test_store_on_postgresql(pg_database_url: str) -> None:
@@ -184,3 +210,26 @@ async def test_facts_by_country_and_on_the_answer_page(console: Served) -> None:
     assert all(f.country == "Mexico" for f in mexican)
     answer_page = await browser.get(f"/admin/content/answers/{answer.id}")
     assert f"<strong>{answer.fact_ids[0]}</strong>" in answer_page.text
+
+
+async def test_staff_change_their_own_password_but_not_to_a_common_one(console: Served) -> None:
+    console.add_staff("ana")
+    other = console.browser()
+    await other.sign_in("ana")
+    browser = console.browser()
+    browser.http.headers["Accept-Language"] = "es"
+    await browser.sign_in("ana")
+    assert "Cambiar tu contraseña" in (await browser.get("/account")).text
+    wrong = await browser.post("/account/password", {"current": "not it", "password": "lunes verde tortuga",
+                                                     "again": "lunes verde tortuga"})
+    assert wrong.status_code == 400 and "La contraseña actual no es correcta." in wrong.text
+    common = await browser.post("/account/password", {"current": PASSWORD, "password": "password1234", "again": "password1234"})
+    assert common.status_code == 400 and "común o fácil de adivinar" in common.text
+    differ = await browser.post("/account/password", {"current": PASSWORD, "password": "lunes verde tortuga", "again": "x"})
+    assert differ.status_code == 400
+    changed = await browser.post("/account/password", {"current": PASSWORD, "password": "lunes verde tortuga",
+                                                       "again": "lunes verde tortuga"})
+    assert changed.status_code == 303 and "Contraseña cambiada." in (await browser.get(changed.headers["location"])).text
+    assert (await other.get("/api/queue")).status_code == 401  # the other browser's session ended
+    assert (await console.browser().sign_in("ana", "lunes verde tortuga")).status_code == 302
+    assert "password_changed" in [e.action for e in store.audit_entries(console.engine, limit=50)]

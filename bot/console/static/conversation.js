@@ -9,6 +9,26 @@
   var shownState = root.dataset.state;
   var last = null;
 
+  // A message beside its machine translation; the person's language marks the text they read or wrote.
+  function pair(first, label, second, personWroteFirst) {
+    var box = document.createElement("div");
+    box.className = "pair";
+    var a = document.createElement("div");
+    a.className = "original";
+    a.textContent = first;
+    var b = document.createElement("div");
+    b.className = "translation";
+    var tag = document.createElement("span");
+    tag.className = "label";
+    tag.textContent = label;
+    b.appendChild(tag);
+    b.appendChild(document.createTextNode(second));
+    (personWroteFirst ? a : b).lang = root.dataset.personLanguage;
+    box.appendChild(a);
+    box.appendChild(b);
+    return box;
+  }
+
   function draw(lines) {
     transcript.textContent = "";
     lines.forEach(function (line) {
@@ -19,7 +39,13 @@
       meta.textContent = line.at + " · " + line.who + (line.delivery ? " · " : "");
       if (line.delivery) { var d = document.createElement("span"); d.className = "delivery"; d.textContent = line.delivery; meta.appendChild(d); }
       div.appendChild(meta);
-      div.appendChild(document.createTextNode(line.text));
+      if (line.translation) {
+        div.appendChild(pair(line.text, root.dataset.labelTranslation, line.translation, true));
+      } else if (line.original) {
+        div.appendChild(pair(line.original, root.dataset.labelSent, line.text, false));
+      } else {
+        div.appendChild(document.createTextNode(line.text));
+      }
       transcript.appendChild(div);
     });
     transcript.scrollTop = transcript.scrollHeight;
@@ -71,6 +97,8 @@
       })
       .then(function (data) {
         if (data.state !== shownState) { window.location = "/tickets/" + ticket; return; }
+        var problem = document.getElementById("translation-problem");
+        if (problem) { problem.textContent = data.translation_problem || ""; problem.hidden = !data.translation_problem; }
         var text = JSON.stringify(data.lines);
         if (text !== last) { last = text; draw(data.lines); }
       })
