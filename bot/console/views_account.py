@@ -9,7 +9,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.console import store
-from bot.console.tables import ROLES
 from bot.console.i18n import gettext as _
 from bot.console.security import (
     MIN_PASSWORD_LENGTH,
@@ -20,6 +19,7 @@ from bot.console.security import (
     token_hash,
     verify_password,
 )
+from bot.console.tables import ROLES
 from bot.console.web import SESSION_COOKIE, console, render, set_cookie, signed_in
 
 blueprint = Blueprint("account")
