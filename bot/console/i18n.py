@@ -48,6 +48,28 @@ REASONS = {
     "labor_abuse": N_("labour abuse"),
     "emergency": N_("emergency"),
 }
+# What people asked about (the topic intents of the evidence counts), as words.
+TOPICS = {
+    "ask_visa": N_("visas to travel or enter"),
+    "ask_work_permit": N_("work permits and worker programmes"),
+    "ask_asylum": N_("asylum and refugee status"),
+    "ask_regularization": N_("regularization and residence"),
+    "ask_family_reunification": N_("family reunification"),
+    "ask_documents": N_("documents and consulates"),
+    "ask_voluntary_return": N_("voluntary return"),
+    "ask_labor_rights": N_("rights at work"),
+    "ask_job_offer_check": N_("checking a job offer or recruiter"),
+    "report_labor_abuse": N_("abuse at work"),
+    "ask_smuggling_risks": N_("smuggling and route risks"),
+    "ask_trafficking": N_("human trafficking"),
+    "report_emergency": N_("emergency"),
+    "find_help_point": N_("help points"),
+    "ask_shelter": N_("shelter"),
+    "ask_health": N_("health"),
+    "ask_education": N_("education"),
+    "ask_missing_person": N_("missing persons"),
+    "ask_emergency_numbers": N_("emergency numbers"),
+}
 STATES = {
     "bot": N_("with the assistant"),
     "queued": N_("waiting"),

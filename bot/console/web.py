@@ -126,7 +126,9 @@ def template_environment() -> Environment:
     env.globals.update(
         language_name=i18n.language_name, country_name=i18n.country_name, local_time=i18n.local_time,
         clock_time=i18n.clock_time, reason_word=lambda code: i18n.word(i18n.REASONS, code),
-        state_word=lambda code: i18n.word(i18n.STATES, code), delivery_word=lambda code: i18n.word(i18n.DELIVERY, code),
+        state_word=lambda code: i18n.word(i18n.STATES, code),
+        topic_word=lambda code: i18n.word(i18n.TOPICS if code in i18n.TOPICS else i18n.REASONS, code),
+        delivery_word=lambda code: i18n.word(i18n.DELIVERY, code),
         console_languages=[(code, i18n.LANGUAGE_NAMES[code]) for code in i18n.LANGUAGES],
     )
     return env
