@@ -39,3 +39,19 @@ def test_a_passport_kept_by_an_employer_is_labour_abuse(text: str) -> None:
 )
 def test_other_passport_questions_keep_their_reading(text: str, reading: str) -> None:
     assert intent_after(text, reading) == reading
+
+
+@pytest.mark.parametrize(
+    "text", ["quiero hablar con alguien en español", "je veux parler a quelqu'un en creole", "m bezwen yon moun ki pale panyòl"]
+)
+def test_asking_for_someone_who_speaks_a_language_is_asking_for_a_person(text: str) -> None:
+    assert intent_after(text, "change_language") == "request_human"
+
+
+def test_a_language_alone_is_still_a_change_of_language() -> None:
+    assert intent_after("hablame en español", "change_language") == "change_language"
+
+
+@pytest.mark.parametrize("text", ["quiten mi numero de su lista", "please remove me from the list", "retire m nan lis la"])
+def test_taking_ones_number_off_a_list_is_deleting_ones_data(text: str) -> None:
+    assert intent_after(text, "ask_emergency_numbers") == "delete_my_data"

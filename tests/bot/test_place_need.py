@@ -164,3 +164,12 @@ def test_a_place_and_filler_is_a_bare_detail_not_an_alarm(text: str, ranking: li
 )
 def test_a_place_with_a_need_or_a_request_keeps_it(text: str, ranking: list[tuple[str, float]], expected: str) -> None:
     assert intent_after(text, ranking)["name"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("dolor de muela fuerte", "ask_health"), ("m gen lafyev depi yè", "ask_health"), ("y el futbol?", "out_of_scope")],
+)
+def test_an_unsure_short_message_with_a_word_of_its_subject_gets_that_subject(text: str, expected: str) -> None:
+    ranking = [("nlu_fallback", 0.3), ("greet", 0.2), ("ask_documents", 0.15)]
+    assert intent_after(text, ranking)["name"] == expected
