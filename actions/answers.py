@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import replies
 from actions.base import RepositoryAction
-from actions.events import latest_intent, shared_location
+from actions.events import latest_intent, other_needs, shared_location
 from actions.evidence import outcome_event
 from actions.places import Places, read_places
 from bot import i18n
@@ -36,6 +36,8 @@ EMERGENCY_TOPICS = ("report_emergency", "ask_emergency_numbers")
 # Topics whose answer is followed by action_handoff (stories/rules/topics.yml): no person button.
 ESCALATING_TOPICS = ("report_emergency", "report_labor_abuse")
 HELP_POINT_TOPIC = "find_help_point"
+# The other needs of a message whose main topic waits for the person's country.
+PENDING_NEEDS = "pending_needs"
 
 
 class ActionAnswerTopic(RepositoryAction):
@@ -56,6 +58,11 @@ class ActionAnswerTopic(RepositoryAction):
         events: list[dict[str, Any]] = []
         if pending and topic == pending:
             events.append(SlotSet("pending_topic", None))
+            others = [t for t in tracker.get_slot(PENDING_NEEDS) or [] if t in TOPICS and t != topic]
+            if others:
+                events.append(SlotSet(PENDING_NEEDS, None))
+        else:
+            others = [t for t in other_needs(tracker) if t in TOPICS and t != topic]
         if topic is None:
             dispatcher.utter_message(response="utter_inform_ack")
             dispatcher.utter_message(response="utter_main_menu")
@@ -66,7 +73,16 @@ class ActionAnswerTopic(RepositoryAction):
             places = Places(places.question, places.question, places.origin)
             events.append(SlotSet("country", places.question))
         try:
-            messages, asked, answered = self._compose(tracker, topic, places, language)
+            messages, asked, answered = self._compose(tracker, topic, places, language, offer_person=not others)
+            if not asked:
+                for i, other in enumerate(others):
+                    more, _, other_answered = self._compose(
+                        tracker, other, places, language, may_ask=False,
+                        offer_person=i == len(others) - 1 and topic not in ESCALATING_TOPICS,
+                    )
+                    messages += more
+                    if other_answered is not None:
+                        events.append(self._answered(tracker, other, places, other_answered))
         except SQLAlchemyError as err:
             # The error's text can carry query parameters; log only its type (privacy).
             logger.error("The information database is unavailable (%s).", type(err).__name__)
@@ -78,16 +94,32 @@ class ActionAnswerTopic(RepositoryAction):
         if topic == "report_emergency" and not (pending and topic == pending):  # counted once, not again on the country
             events.append(outcome_event(tracker, outcome=EMERGENCY, topic=topic, question_country=places.location))
         elif answered is not None:
-            outcome = REGIONAL_FALLBACK if answered == REGIONAL else COUNTRY_ANSWER
-            events.append(outcome_event(tracker, outcome=outcome, topic=topic, question_country=places.answer_country(topic)))
+            events.append(self._answered(tracker, topic, places, answered))
         if asked:
-            return [*events, SlotSet("pending_topic", topic), SlotSet("country_asked", True)]
+            later = [SlotSet(PENDING_NEEDS, others)] if others else []
+            return [*events, SlotSet("pending_topic", topic), SlotSet("country_asked", True), *later]
         return events
 
+    @staticmethod
+    def _answered(tracker: Tracker, topic: str, places: Places, answered: str) -> dict[str, Any]:
+        """The evidence event of an answer given: for the country asked about, or the regional text."""
+        outcome = REGIONAL_FALLBACK if answered == REGIONAL else COUNTRY_ANSWER
+        return outcome_event(tracker, outcome=outcome, topic=topic, question_country=places.answer_country(topic))
+
     def _compose(
-        self, tracker: Tracker, topic: str, places: Places, language: str
+        self,
+        tracker: Tracker,
+        topic: str,
+        places: Places,
+        language: str,
+        *,
+        may_ask: bool = True,
+        offer_person: bool = True,
     ) -> tuple[list[replies.Message], bool, str | None]:
-        """Build the reply; the flag says the country was asked for; then the country of the answer given."""
+        """Build the reply; the flag says the country was asked for; then the country of the answer given.
+
+        An other need of the message (``may_ask`` false) never asks for the country: it gets the answer
+        the places known allow, the regional text at worst."""
         messages: list[replies.Message] = []
         country = places.answer_country(topic)
         known_country = country if country and country != REGIONAL else None
@@ -103,14 +135,15 @@ class ActionAnswerTopic(RepositoryAction):
             messages.append(replies.ask_country_message(language, "hotlines_ask_country"))
             asked = True
         elif (
-            country is None
+            may_ask
+            and country is None
             and not tracker.get_slot("country_asked")
             and not (topic == HELP_POINT_TOPIC and shared_location(tracker))
             and (topic == "ask_emergency_numbers" or self.repository.country_matters(topic=topic))
         ):
             return [replies.ask_country_message(language)], True, None
         answer = self.repository.answer(topic=topic, country=country, language=language)
-        offer_person = topic not in ESCALATING_TOPICS
+        offer_person = offer_person and topic not in ESCALATING_TOPICS
         messages += replies.answer_messages(answer, language, offer_person) if answer else replies.no_answer_messages(language)
         origin = places.origin_also(topic)
         if origin and answer and answer.country != REGIONAL:

@@ -14,6 +14,12 @@ def latest_intent(tracker: Tracker) -> str | None:
     return str(name) if name else None
 
 
+def other_needs(tracker: Tracker) -> list[str]:
+    """Return the other topics the latest user message asked for (``bot.nlu.other_needs``)."""
+    found = (tracker.latest_message or {}).get("other_needs") or []
+    return [str(topic) for topic in found if topic]
+
+
 def entity_values(tracker: Tracker, entity: str) -> list[str]:
     """Return the values of one entity type in the latest user message."""
     entities: list[dict[str, Any]] = (tracker.latest_message or {}).get("entities") or []

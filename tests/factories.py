@@ -14,9 +14,11 @@ def parse(
     ambiguous: bool = False,
     supported: bool = True,
     entities: list[dict[str, Any]] | None = None,
+    other_needs: list[str] | None = None,
 ) -> dict[str, Any]:
     """Return a parse result with the keys our NLU pipeline adds."""
     return {
+        "other_needs": other_needs or [],
         "text": text,
         "intent": {"name": intent, "confidence": 0.9},
         "entities": entities or [],

@@ -60,3 +60,17 @@ async def test_a_nationality_and_a_destination_are_two_countries(agent: Any) -> 
     said = "\n".join(texts(replies))
     assert never_asked_for_the_country(replies)
     assert "8 meses" in said  # Canada's seasonal programme, not a Honduran answer alone
+
+
+@pytest.mark.parametrize(
+    ("message", "titles"),
+    [
+        ("estoy en tapachula, necesito un albergue y tambien un doctor para mi hija",
+         ["Albergue y ayuda en México", "Atención médica en México"]),
+        ("mwen nan meksik, m bezwen kote pou m domi epi pitit mwen yo bezwen ale lekol",
+         ["Abri ak èd nan Meksik", "Ale lekòl nan Meksik"]),
+    ],
+)
+async def test_several_needs_in_one_message_each_get_their_answer(agent: Any, message: str, titles: list[str]) -> None:
+    said = "\n".join(texts(await say(agent, new_sender(), message)))
+    assert all(f"*{title}*" in said for title in titles), said

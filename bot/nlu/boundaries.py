@@ -19,7 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.gazetteer import GAZETTEER_DIR
 from bot.nlu.guards import _StatelessComponent
-from bot.nlu.text import fold, words
+from bot.nlu.text import fold, phrase_hits, words
 
 RULE_CONFIDENCE = 1.0
 
@@ -38,7 +38,7 @@ class Boundary:
 
 
 def _has_any(tokens: list[str], group: frozenset[tuple[str, ...]]) -> bool:
-    return any(tuple(tokens[i:i + len(form)]) == form for form in group for i in range(len(tokens)))
+    return bool(phrase_hits(tokens, dict.fromkeys(group, True)))
 
 
 @lru_cache(maxsize=1)

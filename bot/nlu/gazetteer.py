@@ -16,7 +16,7 @@ import spacy
 import yaml
 from spacy.language import Language
 
-from bot.nlu.text import fold, words
+from bot.nlu.text import fold, phrase_hits, words
 
 GAZETTEER_DIR = Path(__file__).resolve().parent / "gazetteer"
 COUNTRY = "country"
@@ -99,17 +99,21 @@ def need_words(directory: Path = GAZETTEER_DIR) -> dict[tuple[str, ...], str]:
     }
 
 
+@lru_cache(maxsize=1)
+def topic_words(directory: Path = GAZETTEER_DIR) -> dict[tuple[str, ...], str]:
+    """Words that name an intent (``topics.yml``, then the need words), as folded word tuples."""
+    table = {
+        tuple(words(fold(str(form)))): str(intent)
+        for intent, forms in _load("topics.yml", directory).items()
+        for form in forms or []
+    }
+    return {**table, **need_words(directory)}
+
+
 def need_named(text: str) -> str | None:
     """The intent of the first need word in a text, if any."""
-    tokens = words(fold(text))
-    table = need_words()
-    longest = max((len(k) for k in table), default=0)
-    for i in range(len(tokens)):
-        for size in range(min(longest, len(tokens) - i), 0, -1):
-            intent = table.get(tuple(tokens[i:i + size]))
-            if intent:
-                return intent
-    return None
+    hits = phrase_hits(words(fold(text)), need_words())
+    return hits[0][2] if hits else None
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import TypeVar
 
+V = TypeVar("V")
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 
 
@@ -39,3 +42,21 @@ def letter_scripts(text: str) -> dict[str, int]:
             script = "CJK"
         counts[script] = counts.get(script, 0) + 1
     return counts
+
+
+def phrase_hits(tokens: list[str], table: Mapping[tuple[str, ...], V]) -> list[tuple[int, int, V]]:
+    """Whole-word matches of a phrase table in folded tokens, left to right, longest phrase first at
+    each position, never overlapping: (first token, token after the last, the phrase's value)."""
+    longest = max((len(k) for k in table), default=0)
+    hits: list[tuple[int, int, V]] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(longest, len(tokens) - i), 0, -1):
+            key = tuple(tokens[i:i + size])
+            if key in table:
+                hits.append((i, i + size, table[key]))
+                i += size
+                break
+        else:
+            i += 1
+    return hits

@@ -9,6 +9,7 @@ results/eval.md and results/eval-intents.md and prints a summary table.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import logging
@@ -128,7 +129,9 @@ def main() -> int:
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)  # no line per parsed message
-    model = subprocess.run(
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="a trained model (default: the full model, trained if needed)")
+    model = parser.parse_args().model or subprocess.run(
         ["scripts/train.sh", "full"], cwd=PROJECT_ROOT, check=True, capture_output=True, text=True
     ).stdout.strip().splitlines()[-1]
     parsed = asyncio.run(parse_all(str(PROJECT_ROOT / model), load_held_out()))

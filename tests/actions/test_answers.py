@@ -242,3 +242,54 @@ def test_an_answer_nobody_checked_says_so_and_old_sources_are_flagged() -> None:
     assert i18n.text("source_line_unverified", "fr", sources="INM") in text
     assert i18n.text("sources_old", "fr") in text
     assert "Vérifié le" not in text
+
+
+async def run_needs(action: Any, text: str, intent: str, slots: dict[str, Any], others: list[str]):  # type: ignore[no-untyped-def]
+    latest = parse(text=text, intent=intent, language=slots.get("language", "es"), other_needs=others)
+    events = [{"event": "user", "text": text, "parse_data": latest, "metadata": {}}]
+    dispatcher = CollectingDispatcher()
+    result = await action.run(dispatcher, make_tracker(latest=latest, slots=slots, events=events), {})
+    return dispatcher.messages, result
+
+
+def _title(repository: InfoRepository, topic: str, country: str | None, language: str) -> str:
+    answer = repository.answer(topic=topic, country=country, language=language)
+    assert answer is not None
+    return f"*{answer.title}*"
+
+
+async def test_every_need_of_a_message_is_answered_in_the_order_written(repository: InfoRepository) -> None:
+    text = "estoy en tapachula, necesito albergue y tambien un doctor para mi hija"
+    messages, result = await run_needs(ActionAnswerTopic(repository), text, "ask_shelter",
+                                       {"language": "es", "country": "MX"}, ["ask_health"])
+    answers = [m for m in messages if m["text"].startswith("*")]
+    assert [m["text"].split("\n")[0] for m in answers] == [
+        _title(repository, "ask_shelter", "MX", "es"), _title(repository, "ask_health", "MX", "es")]
+    # One offer of a person, at the end, not one per answer.
+    assert [bool(m.get("buttons")) for m in answers] == [False, True]
+    counted = [e["value"] for e in result if e.get("event") == "slot" and e["name"] == "evidence"]
+    assert counted, "each answer given is counted for the evidence"
+
+
+async def test_other_needs_wait_with_the_topic_for_the_country(repository: InfoRepository) -> None:
+    action = ActionAnswerTopic(repository)
+    messages, result = await run_needs(action, "como pido asilo y donde hay escuela para mis hijos", "ask_asylum",
+                                       {"language": "es"}, ["ask_education"])
+    assert [m["text"] for m in messages] == [i18n.text("ask_country", "es")]
+    slots = {e["name"]: e["value"] for e in result if e.get("event") == "slot"}
+    assert slots["pending_needs"] == ["ask_education"]
+
+    messages, result = await run(action, "Mexico", "inform", {
+        "language": "es", "country": "MX", "pending_topic": "ask_asylum", "country_asked": True,
+        "pending_needs": ["ask_education"]})
+    titles = [m["text"].split("\n")[0] for m in messages if m["text"].startswith("*")]
+    assert titles == [_title(repository, "ask_asylum", "MX", "es"), _title(repository, "ask_education", "MX", "es")]
+    assert result["pending_needs"] is None
+
+
+async def test_an_other_need_never_asks_for_the_country(repository: InfoRepository) -> None:
+    # The main answer needs no country (a shared detail is known); the other need takes what is known.
+    messages, result = await run_needs(ActionAnswerTopic(repository), "visa for mexico and a school", "ask_visa",
+                                       {"language": "en", "country_asked": True}, ["ask_education"])
+    assert all(m["text"] != i18n.text("ask_country", "en") for m in messages)
+    assert len([m for m in messages if m["text"].startswith("*")]) == 2
