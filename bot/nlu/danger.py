@@ -19,6 +19,8 @@ from bot.settings import PROJECT_ROOT
 
 DEFAULT_LEXICON = PROJECT_ROOT / "nlu" / "lookups" / "danger.yml"
 LOOKUP_NAME = "danger"
+# Cries for rescue ("socorro", "me acudam", "anmwe"): an emergency unless the message asks a question.
+RESCUE_LOOKUP = "rescue"
 
 
 def _plain(text: str) -> str:
@@ -34,12 +36,12 @@ class DangerLexicon:
         self._pattern = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\b") if terms else None
 
     @classmethod
-    def from_yaml(cls, path: Path = DEFAULT_LEXICON) -> DangerLexicon:
-        """Read the ``danger`` lookup table from a Rasa NLU YAML file."""
+    def from_yaml(cls, path: Path = DEFAULT_LEXICON, name: str = LOOKUP_NAME) -> DangerLexicon:
+        """Read one lookup table (``danger`` by default) from a Rasa NLU YAML file."""
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         phrases: list[str] = []
         for block in data.get("nlu", []):
-            if block.get("lookup") == LOOKUP_NAME:
+            if block.get("lookup") == name:
                 phrases += [line.strip()[2:] for line in block["examples"].splitlines() if line.strip().startswith("- ")]
         return cls(phrases)
 
@@ -48,7 +50,7 @@ class DangerLexicon:
         return self._pattern.findall(_plain(text)) if self._pattern else []
 
 
-@lru_cache(maxsize=4)
-def load_lexicon(path: str) -> DangerLexicon:
-    """The lexicon at this path, read once."""
-    return DangerLexicon.from_yaml(Path(path))
+@lru_cache(maxsize=8)
+def load_lexicon(path: str, name: str = LOOKUP_NAME) -> DangerLexicon:
+    """One lookup table of the lexicon at this path, read once."""
+    return DangerLexicon.from_yaml(Path(path), name)

@@ -22,7 +22,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.danger import load_lexicon
+from bot.nlu.danger import RESCUE_LOOKUP, load_lexicon
 from bot.nlu.language_detector import LANGUAGE, LANGUAGE_SUPPORTED
 from bot.settings import PROJECT_ROOT
 
@@ -101,6 +101,10 @@ class EmergencyPriority(_StatelessComponent):
     - Without a danger word, a runner-up emergency is promoted at ``threshold`` (per language in
       ``thresholds``), and a first-ranked emergency below ``keep_threshold`` (per language in
       ``keep_thresholds``) gives way to the runner-up: "ajuda pf" or "sos robot" open no ticket.
+    - A cry for rescue (the ``rescue`` lookup: "socorro", "alguem me acode", "anmwe") is an
+      emergency whatever its confidence, unless the message was read as a topic question
+      ("socorro, como tiro o visto") or a request the person makes of the assistant
+      (``rescue_yields_to``).
     """
 
     @staticmethod
@@ -114,6 +118,8 @@ class EmergencyPriority(_StatelessComponent):
             "keep_thresholds": {},
             "lexicon": None,
             "lexicon_threshold": 0.01,
+            "rescue_overrides": ["ask_capabilities", "request_human", "greet", "inform", "nlu_fallback",
+                                 "bot_challenge", "out_of_scope", "affirm", "deny", "thank", "goodbye"],
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -122,6 +128,7 @@ class EmergencyPriority(_StatelessComponent):
         if path and not Path(path).is_absolute():
             path = str(PROJECT_ROOT / path)
         self._lexicon = load_lexicon(str(path)) if path else None
+        self._rescue = load_lexicon(str(path), RESCUE_LOOKUP) if path else None
 
     def _level(self, key: str, language: str | None) -> float:
         per_language = self._config[f"{key}s"] or {}
@@ -138,11 +145,18 @@ class EmergencyPriority(_StatelessComponent):
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
         classified = [r for r in ranking if r.get("name") != FALLBACK_INTENT]
         emergency = next((r for r in classified if r.get("name") == name), None)
+        current = (message.get(INTENT) or {}).get("name")
+        text = str(message.get(TEXT) or "")
+        if current in self._config["rescue_overrides"] and self._rescue and self._rescue.matches(text):
+            chosen = {"name": name, "confidence": 1.0}  # a rule's reading: the cry is there or it is not
+            message.set(INTENT, dict(chosen), add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [chosen, *(r for r in ranking if r is not emergency)], add_to_output=True)
+            return
         if emergency is None:
             return
         language = message.get(LANGUAGE)
         confidence = float(emergency.get("confidence", 0.0))
-        danger = bool(self._lexicon and self._lexicon.matches(str(message.get(TEXT) or "")))
+        danger = bool(self._lexicon and self._lexicon.matches(text))
         if danger and confidence >= float(self._config["lexicon_threshold"]):
             chosen = emergency
         elif classified[0] is emergency:
@@ -155,7 +169,6 @@ class EmergencyPriority(_StatelessComponent):
             chosen = emergency
         else:
             return
-        current = (message.get(INTENT) or {}).get("name")
         if current == chosen.get("name"):
             return
         message.set(INTENT, dict(chosen), add_to_output=True)

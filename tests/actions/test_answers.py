@@ -289,7 +289,7 @@ async def test_other_needs_wait_with_the_topic_for_the_country(repository: InfoR
 
 async def test_an_other_need_never_asks_for_the_country(repository: InfoRepository) -> None:
     # The main answer needs no country (a shared detail is known); the other need takes what is known.
-    messages, result = await run_needs(ActionAnswerTopic(repository), "visa for mexico and a school", "ask_visa",
+    messages, _ = await run_needs(ActionAnswerTopic(repository), "visa for mexico and a school", "ask_visa",
                                        {"language": "en", "country_asked": True}, ["ask_education"])
     assert all(m["text"] != i18n.text("ask_country", "en") for m in messages)
     assert len([m for m in messages if m["text"].startswith("*")]) == 2

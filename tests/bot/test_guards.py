@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.guards import EmergencyPriority, MessageGuard, UnsupportedLanguageRouter
@@ -112,3 +113,31 @@ def test_a_confident_emergency_without_a_danger_word_stays() -> None:
     )
     (out,) = lexicon_guard().process([msg])
     assert out.get("intent")["name"] == "report_emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "reading", "language"),
+    [
+        ("alguém me acode", "request_human", "pt"),
+        ("socorro socorro", "ask_capabilities", "es"),
+        ("anmwe!!", "nlu_fallback", "ht"),
+        ("au secours", "greet", "fr"),
+    ],
+)
+def test_a_cry_for_rescue_is_an_emergency_whatever_the_classifier_says(text: str, reading: str, language: str) -> None:
+    msg = message(reading, [(reading, 0.9), ("inform", 0.05)], text=text, language=language)
+    (out,) = lexicon_guard().process([msg])
+    assert out.get("intent")["name"] == "report_emergency"
+    assert out.get("intent_ranking")[0]["name"] == "report_emergency"
+
+
+def test_a_cry_before_a_topic_question_stays_the_question() -> None:
+    msg = message("ask_visa", [("ask_visa", 0.9), ("report_emergency", 0.001)], text="socorro, como tiro o visto", language="pt")
+    (out,) = lexicon_guard().process([msg])
+    assert out.get("intent")["name"] == "ask_visa"
+
+
+def test_leaving_is_not_a_cry_for_rescue() -> None:
+    msg = message("goodbye", [("goodbye", 0.9), ("report_emergency", 0.001)], text="m ap sove kounya, orevwa", language="ht")
+    (out,) = lexicon_guard().process([msg])
+    assert out.get("intent")["name"] == "goodbye"
