@@ -61,3 +61,37 @@ def test_each_row_expects_what_a_shipped_answer_for_its_fact_says(language: str,
         assert any(fold(expected) in text for text in texts), (
             f"{row['id']}: no shipped {language} text citing {row['fact']} says {expected!r}"
         )
+
+
+SEVERAL = ANSWER_SET / "multi"
+
+
+def several_rows() -> list[tuple[str, dict]]:
+    rows = []
+    for path in sorted(SEVERAL.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        rows += [(str(data["language"]), row) for row in data["questions"]]
+    return rows
+
+
+SEVERAL_ROWS = several_rows()
+
+
+def test_the_several_needs_set_covers_every_language() -> None:
+    assert {language for language, _ in SEVERAL_ROWS} == set(LANGUAGES)
+    ids = [row["id"] for _, row in SEVERAL_ROWS]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize(("language", "row"), SEVERAL_ROWS, ids=[row["id"] for _, row in SEVERAL_ROWS])
+def test_each_need_of_a_several_needs_row_is_something_a_shipped_answer_says(language: str, row: dict) -> None:
+    assert 1 <= len(row["turns"]) <= 2 and all(t.strip() for t in row["turns"])
+    assert len(row["needs"]) >= 2
+    for need in row["needs"]:
+        assert need["fact"] in BUNDLE.facts, f"{row['id']}: unknown fact {need['fact']}"
+        assert need["expect"], f"{row['id']}: expects nothing"
+        texts = shipped_texts(need["fact"], language)
+        for expected in need["expect"]:
+            assert any(fold(expected) in text for text in texts), (
+                f"{row['id']}: no shipped {language} text citing {need['fact']} says {expected!r}"
+            )
