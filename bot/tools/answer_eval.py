@@ -3,7 +3,8 @@
 Reads the held-out fact questions in ``tests/answers/<lang>.yml`` (never used for training), plays
 each one (one or two turns, a new conversation each) through the trained model and the real action
 server over a freshly seeded information database, and checks that every ``expect`` string (a
-figure, number or name the fact gives) is in the bot's replies to the last turn. Prints the share
+figure, number or name the fact gives) is in the bot's replies to the last turn (to the whole conversation
+for the questions of several needs in ``tests/answers/multi/``). Prints the share
 answered with the right fact per language and overall, and the misses; writes
 ``results/answers.json`` and ``results/answers.md``. Exits 1 when a language is under ``--target``.
 """
@@ -43,6 +44,8 @@ class Question:
     turns: list[str]
     fact: str
     expect: list[str]
+    # Several needs asked over two turns: each need's fact may come in the reply to its own turn.
+    whole_conversation: bool = False
 
 
 @dataclass
@@ -74,7 +77,7 @@ def load_questions(directory: Path = QUESTIONS) -> list[Question]:
             if not turns or not all(need["expect"] for need in needs):
                 raise ValueError(f"{path}: question {row.get('id')} needs turns and expect")
             fact = "+".join(str(need["fact"]) for need in needs)
-            questions.append(Question(str(row["id"]), language, turns, fact, expect))
+            questions.append(Question(str(row["id"]), language, turns, fact, expect, len(needs) > 1))
     return questions
 
 
@@ -88,7 +91,8 @@ async def play(agent: Any, question: Question) -> Outcome:
     sender = f"eval-{uuid.uuid4()}"
     replies: list[dict[str, Any]] = []
     for turn in question.turns:
-        replies = list(await agent.handle_text(turn, sender_id=sender) or [])
+        latest = list(await agent.handle_text(turn, sender_id=sender) or [])
+        replies = [*replies, *latest] if question.whole_conversation else latest
     parsed = await agent.parse_message(question.turns[-1])
     return Outcome(question, str((parsed.get("intent") or {}).get("name")), [_reply_text(r) for r in replies])
 
