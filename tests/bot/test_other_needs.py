@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.other_needs import MAX_OTHER_NEEDS, other_needs
+from bot.nlu.other_needs import MAX_OTHER_NEEDS, OtherNeeds, other_needs
 
 
 @pytest.mark.parametrize(
@@ -60,3 +65,35 @@ def test_a_programme_names_its_topic() -> None:
     start = text.index("h2a")
     entity = {"entity": "programme", "value": "US_H2A", "start": start, "end": start + 3}
     assert other_needs("ask_shelter", text, [entity]) == ["ask_work_permit"]
+
+
+def _trained(tmp_path) -> OtherNeeds:  # type: ignore[no-untyped-def]
+    examples = {
+        "ask_education": ["my kids need to go to class", "can my son enroll in classes", "classes for my daughter",
+                          "where do children take classes", "enroll the kids in class"],
+        "ask_asylum": ["how do i ask for asylum", "asylum application", "where to apply for asylum",
+                       "asylum deadline", "can i get asylum here"],
+        "greet": ["hello", "hi there", "good morning", "hey", "hello friends"],
+    }
+    data = TrainingData([Message(data={"text": t, "intent": i}) for i, texts in examples.items() for t in texts])
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("other_needs")
+    context = ExecutionContext(GraphSchema({}), "test")
+    OtherNeeds.create({}, storage, resource, context).train(data)
+    return OtherNeeds.load({}, storage, resource, context)
+
+
+def test_the_clause_classifier_finds_a_need_no_word_names(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    component = _trained(tmp_path)
+    message = Message(data={"text": "how do i ask for asylum and my kids need classes"})
+    message.set("intent", {"name": "ask_asylum", "confidence": 0.9})
+    (out,) = component.process([message])
+    assert out.get("other_needs") == ["ask_education"]
+
+
+def test_without_a_second_clause_the_classifier_adds_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    component = _trained(tmp_path)
+    message = Message(data={"text": "my kids need classes"})
+    message.set("intent", {"name": "ask_asylum", "confidence": 0.9})
+    (out,) = component.process([message])
+    assert out.get("other_needs") == []
