@@ -105,11 +105,12 @@ class PlaceAndNeed(_StatelessComponent):
         chosen: str | None = None
         topic = _programme_topic(entities)
         named = gazetteer.need_named(text) if unsure or name == INFORM else None
-        if named and named != name:
-            # The word settles it; an unsure reading takes the rule's certainty, a detail keeps its own.
+        if named and (named != name or unsure):
+            # The word settles it (also when it confirms the classifier's unsure best guess); an unsure
+            # reading takes the rule's certainty, a detail keeps its own.
             chosen = named
             confidence = RULE_CONFIDENCE if unsure else confidence
-        elif topic and topic != name and name not in REQUESTS and (
+        elif topic and (topic != name or unsure) and name not in REQUESTS and (
             name not in TOPICS or confidence < float(self._config["programme_below"])
         ):
             chosen, confidence = topic, RULE_CONFIDENCE

@@ -173,3 +173,14 @@ def test_a_place_with_a_need_or_a_request_keeps_it(text: str, ranking: list[tupl
 def test_an_unsure_short_message_with_a_word_of_its_subject_gets_that_subject(text: str, expected: str) -> None:
     ranking = [("nlu_fallback", 0.3), ("greet", 0.2), ("ask_documents", 0.15)]
     assert intent_after(text, ranking)["name"] == expected
+
+
+def test_a_programme_confirms_the_unsure_best_guess_that_is_its_topic() -> None:
+    # Unsure, but the best guess is the programme's own topic: the programme settles it.
+    ranking = [("nlu_fallback", 0.3), ("ask_work_permit", 0.28), ("ask_labor_rights", 0.25)]
+    assert intent_after("avec le h2a on est paye combien de fois", ranking) == {"name": "ask_work_permit", "confidence": 1.0}
+
+
+def test_a_need_word_confirms_the_unsure_best_guess_it_names() -> None:
+    ranking = [("nlu_fallback", 0.3), ("ask_health", 0.27), ("ask_labor_rights", 0.26)]
+    assert intent_after("dor de dente forte", ranking) == {"name": "ask_health", "confidence": 1.0}
