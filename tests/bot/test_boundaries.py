@@ -55,3 +55,26 @@ def test_a_language_alone_is_still_a_change_of_language() -> None:
 @pytest.mark.parametrize("text", ["quiten mi numero de su lista", "please remove me from the list", "retire m nan lis la"])
 def test_taking_ones_number_off_a_list_is_deleting_ones_data(text: str) -> None:
     assert intent_after(text, "ask_emergency_numbers") == "delete_my_data"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "oi sou brasileiro casado com mexicana, a gente mora em ciudad juarez, como faço pra tirar residencia",
+        "soy mexicano y vivo en guatemala",
+    ],
+)
+def test_a_nationality_is_not_a_change_of_language(text: str) -> None:
+    (message,) = IntentBoundaries({}).process([_ranked(text, [("change_language", 0.37), ("ask_regularization", 0.31)])])
+    assert message.get("intent")["name"] == "ask_regularization"
+
+
+@pytest.mark.parametrize("text", ["en español por favor", "pale kreyol", "can we speak another language", "hablas chino?"])
+def test_a_change_of_language_that_names_one_stays(text: str) -> None:
+    (message,) = IntentBoundaries({}).process([_ranked(text, [("change_language", 0.6), ("greet", 0.2)])])
+    assert message.get("intent")["name"] == "change_language"
+
+
+def _ranked(text: str, ranking: list[tuple[str, float]]) -> Message:
+    rows = [{"name": n, "confidence": c} for n, c in ranking]
+    return Message(data={"text": text, "intent": rows[0], "intent_ranking": rows, "entities": []})
