@@ -58,6 +58,11 @@ def confusions(rows: list[Parsed], top: int = 25) -> list[dict[str, object]]:
     return [{"intent": a, "predicted": b, "count": n} for (a, b), n in counted.most_common(top)]
 
 
+def extra_needs(rows: list[Parsed]) -> float:
+    """Share of one-need messages given another need (an answer nobody asked for)."""
+    return sum(bool(r.other_needs) for r in rows) / len(rows) if rows else 0.0
+
+
 def summarise(parsed: list[Parsed]) -> dict[str, object]:
     """Build the whole report."""
     languages = sorted({r.language for r in parsed})
@@ -78,6 +83,8 @@ def summarise(parsed: list[Parsed]) -> dict[str, object]:
             "language_accuracy_short": language_accuracy([r for r in rows if r.short]),
             "short_examples": sum(r.short for r in rows),
             "examples": len(rows),
+            # Held-out messages ask one thing each: any other need found is an answer nobody asked for.
+            "extra_needs": extra_needs(rows),
             "confusions": confusions(rows, 10),
         }
     overall = intent_report(parsed).get(EMERGENCY, {})
@@ -90,6 +97,7 @@ def summarise(parsed: list[Parsed]) -> dict[str, object]:
         "language_accuracy": language_accuracy(parsed),
         "language_accuracy_short": language_accuracy([r for r in parsed if r.short]),
         "short_examples": sum(r.short for r in parsed),
+        "extra_needs": extra_needs(parsed),
         "confusions": confusions(parsed),
         "errors": [
             asdict(r) for r in parsed if r.intent != r.predicted_intent or r.language != r.predicted_language
@@ -101,20 +109,21 @@ def table(summary: dict) -> str:  # type: ignore[type-arg]
     """Render the summary as Markdown: one row per language, then the confusions."""
     lines = [
         "| language | examples | accuracy | macro-F1 | (classifier only: acc. / F1) | emergency recall "
-        "| emergency precision | language ID | language ID (1-3 words) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| emergency precision | language ID | language ID (1-3 words) | extra needs |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for language, s in summary["per_language"].items():
         lines.append(
             f"| {language} | {s['examples']} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} | "
             f"{s['classifier_accuracy']:.3f} / {s['classifier_macro_f1']:.3f} | "
             f"{s['report_emergency_recall']:.3f} | {s['report_emergency_precision']:.3f} | "
-            f"{s['language_accuracy']:.3f} | {s['language_accuracy_short']:.3f} ({s['short_examples']}) |"
+            f"{s['language_accuracy']:.3f} | {s['language_accuracy_short']:.3f} ({s['short_examples']}) | "
+            f"{s['extra_needs']:.3f} |"
         )
     lines.append(
         f"| all | {summary['examples']} | {summary['accuracy']:.3f} | | | {summary['report_emergency_recall']:.3f} | "
         f"{summary['report_emergency_precision']:.3f} | {summary['language_accuracy']:.3f} | "
-        f"{summary['language_accuracy_short']:.3f} ({summary['short_examples']}) |"
+        f"{summary['language_accuracy_short']:.3f} ({summary['short_examples']}) | {summary['extra_needs']:.3f} |"
     )
     lines += ["", "Most frequent confusions (intent -> predicted):", ""]
     lines += [f"- {c['intent']} -> {c['predicted']}: {c['count']}" for c in summary["confusions"][:15]]

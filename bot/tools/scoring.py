@@ -31,6 +31,7 @@ class Parsed:
     classifier_intent: str
     predicted_language: str
     ranking: list[tuple[str, float]] = field(default_factory=list)  # the intent ranking, for error reports
+    other_needs: list[str] = field(default_factory=list)  # topics found besides the intent (one-need messages: none)
 
     @property
     def short(self) -> bool:
@@ -50,6 +51,7 @@ def parsed_from(example: Example, result: dict[str, Any]) -> Parsed:
         classifier_intent=ranking[0] if ranking else FALLBACK,
         predicted_language=str(result.get("language", "")),
         ranking=[(r["name"], round(float(r.get("confidence", 0.0)), 4)) for r in result.get("intent_ranking", [])],
+        other_needs=[str(t) for t in result.get("other_needs") or []],
     )
 
 
