@@ -21,6 +21,8 @@ DEFAULT_LEXICON = PROJECT_ROOT / "nlu" / "lookups" / "danger.yml"
 LOOKUP_NAME = "danger"
 # Cries for rescue ("socorro", "me acudam", "anmwe"): an emergency unless the message asks a question.
 RESCUE_LOOKUP = "rescue"
+# Fear and being kept from leaving: a weaker sign alone, an emergency beside another sign.
+WEAK_LOOKUP = "danger_weak"
 
 
 def _plain(text: str) -> str:

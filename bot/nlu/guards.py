@@ -22,7 +22,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.danger import RESCUE_LOOKUP, load_lexicon
+from bot.nlu.danger import RESCUE_LOOKUP, WEAK_LOOKUP, load_lexicon
 from bot.nlu.language_detector import LANGUAGE, LANGUAGE_SUPPORTED
 from bot.settings import PROJECT_ROOT
 
@@ -50,6 +50,10 @@ class _StatelessComponent(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Leave training data unchanged."""
         return training_data
+
+
+# The confidence of a rule's reading: the words are there or they are not.
+RULE_CONFIDENCE = 1.0
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -101,6 +105,9 @@ class EmergencyPriority(_StatelessComponent):
     - Without a danger word, a runner-up emergency is promoted at ``threshold`` (per language in
       ``thresholds``), and a first-ranked emergency below ``keep_threshold`` (per language in
       ``keep_thresholds``) gives way to the runner-up: "ajuda pf" or "sos robot" open no ticket.
+    - A weaker sign (the ``danger_weak`` lookup: fear, being kept from leaving) alone makes the
+      emergency win from ``weak_threshold``; a weaker sign beside another sign of either list makes it
+      win whatever the classifier gives it ("they won't let me get out of the car ... I'm very scared").
     - A cry for rescue (the ``rescue`` lookup: "socorro", "alguem me acode", "anmwe") is an
       emergency whatever its confidence, unless the message was read as a topic question
       ("socorro, como tiro o visto") or a request the person makes of the assistant
@@ -118,6 +125,7 @@ class EmergencyPriority(_StatelessComponent):
             "keep_thresholds": {},
             "lexicon": None,
             "lexicon_threshold": 0.01,
+            "weak_threshold": 0.2,
             "rescue_overrides": ["ask_capabilities", "request_human", "greet", "inform", "nlu_fallback",
                                  "bot_challenge", "out_of_scope", "affirm", "deny", "thank", "goodbye"],
         }
@@ -129,6 +137,7 @@ class EmergencyPriority(_StatelessComponent):
             path = str(PROJECT_ROOT / path)
         self._lexicon = load_lexicon(str(path)) if path else None
         self._rescue = load_lexicon(str(path), RESCUE_LOOKUP) if path else None
+        self._weak = load_lexicon(str(path), WEAK_LOOKUP) if path else None
 
     def _level(self, key: str, language: str | None) -> float:
         per_language = self._config[f"{key}s"] or {}
@@ -148,16 +157,24 @@ class EmergencyPriority(_StatelessComponent):
         current = (message.get(INTENT) or {}).get("name")
         text = str(message.get(TEXT) or "")
         if current in self._config["rescue_overrides"] and self._rescue and self._rescue.matches(text):
-            chosen = {"name": name, "confidence": 1.0}  # a rule's reading: the cry is there or it is not
+            chosen = {"name": name, "confidence": RULE_CONFIDENCE}  # a rule's reading: the cry is there or not
             message.set(INTENT, dict(chosen), add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [chosen, *(r for r in ranking if r is not emergency)], add_to_output=True)
+            return
+        strong = set(self._lexicon.matches(text)) if self._lexicon else set()
+        weak = set(self._weak.matches(text)) if self._weak else set()
+        if weak and len(strong | weak) >= 2 and current != name:
+            chosen = {"name": name, "confidence": RULE_CONFIDENCE}
+            message.set(INTENT, chosen, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [chosen, *(r for r in ranking if r is not emergency)], add_to_output=True)
             return
         if emergency is None:
             return
         language = message.get(LANGUAGE)
         confidence = float(emergency.get("confidence", 0.0))
-        danger = bool(self._lexicon and self._lexicon.matches(text))
-        if danger and confidence >= float(self._config["lexicon_threshold"]):
+        if (strong and confidence >= float(self._config["lexicon_threshold"])) or (
+            weak and confidence >= float(self._config["weak_threshold"])
+        ):
             chosen = emergency
         elif classified[0] is emergency:
             runner_up = classified[1] if len(classified) > 1 else None

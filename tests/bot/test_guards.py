@@ -141,3 +141,20 @@ def test_leaving_is_not_a_cry_for_rescue() -> None:
     msg = message("goodbye", [("goodbye", 0.9), ("report_emergency", 0.001)], text="m ap sove kounya, orevwa", language="ht")
     (out,) = lexicon_guard().process([msg])
     assert out.get("intent")["name"] == "goodbye"
+
+
+def test_two_signs_of_danger_make_an_emergency_whatever_the_classifier_gives_it() -> None:
+    text = "Mwen nan yon machin avek kek mesye, yo pa vle kite m desann. Mwen pe anpil."
+    msg = message("report_labor_abuse", [("report_labor_abuse", 0.93), ("bot_challenge", 0.03)], text=text, language="ht")
+    (out,) = lexicon_guard().process([msg])
+    assert out.get("intent")["name"] == "report_emergency"
+
+
+def test_one_weak_sign_needs_the_classifier_to_give_the_emergency_some_weight() -> None:
+    text = "no me dejan salir de la finca"
+    abuse = message("report_labor_abuse", [("report_labor_abuse", 0.95), ("report_emergency", 0.014)], text=text, language="es")
+    (out,) = lexicon_guard().process([abuse])
+    assert out.get("intent")["name"] == "report_labor_abuse"
+    weighty = message("report_labor_abuse", [("report_labor_abuse", 0.7), ("report_emergency", 0.25)], text=text, language="es")
+    (out,) = lexicon_guard().process([weighty])
+    assert out.get("intent")["name"] == "report_emergency"
