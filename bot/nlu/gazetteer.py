@@ -110,6 +110,11 @@ def topic_words(directory: Path = GAZETTEER_DIR) -> dict[tuple[str, ...], str]:
     return {**table, **need_words(directory)}
 
 
+def topics_named(text: str) -> list[str]:
+    """The intents the topic and need words of a text name, in order."""
+    return [topic for _, _, topic in phrase_hits(words(fold(text)), topic_words())]
+
+
 def need_named(text: str) -> str | None:
     """The intent of the first need word in a text, if any."""
     hits = phrase_hits(words(fold(text)), need_words())

@@ -36,6 +36,8 @@ REQUESTS = frozenset({"request_human", "delete_my_data", "change_language", EMER
 # The confidence of a rule's reading: the gazetteer either names the programme or it does not.
 RULE_CONFIDENCE = 1.0
 SHORTEST_CONTENT_WORD = 3
+# How far down an unsure ranking a topic word may reach.
+UNSURE_CANDIDATES = 3
 
 
 @lru_cache(maxsize=1)
@@ -105,6 +107,11 @@ class PlaceAndNeed(_StatelessComponent):
         chosen: str | None = None
         topic = _programme_topic(entities)
         named = gazetteer.need_named(text) if unsure or name == INFORM else None
+        if unsure and not named and not topic:
+            # A topic word (gazetteer/topics.yml) settles an unsure reading only towards a topic the
+            # classifier itself ranks near the top; a programme's own topic comes first.
+            near = {str(r.get("name")) for r in ranking[:UNSURE_CANDIDATES]}
+            named = next((t for t in gazetteer.topics_named(text) if t in near), None)
         if named and (named != name or unsure):
             # The word settles it (also when it confirms the classifier's unsure best guess); an unsure
             # reading takes the rule's certainty, a detail keeps its own.

@@ -184,3 +184,13 @@ def test_a_programme_confirms_the_unsure_best_guess_that_is_its_topic() -> None:
 def test_a_need_word_confirms_the_unsure_best_guess_it_names() -> None:
     ranking = [("nlu_fallback", 0.3), ("ask_health", 0.27), ("ask_labor_rights", 0.26)]
     assert intent_after("dor de dente forte", ranking) == {"name": "ask_health", "confidence": 1.0}
+
+
+def test_a_topic_word_settles_an_unsure_reading_towards_a_topic_ranked_near_the_top() -> None:
+    ranking = [("nlu_fallback", 0.3), ("ask_emergency_numbers", 0.28), ("ask_trafficking", 0.26), ("greet", 0.1)]
+    assert intent_after("nimewo pou trafik moun nan jamayik", ranking)["name"] == "ask_trafficking"
+
+
+def test_a_topic_word_far_down_the_ranking_leaves_the_reading_unsure() -> None:
+    ranking = [("nlu_fallback", 0.3), ("greet", 0.28), ("thank", 0.2), ("goodbye", 0.1), ("ask_trafficking", 0.05)]
+    assert intent_after("hmm trafik moun", ranking)["name"] == "nlu_fallback"
