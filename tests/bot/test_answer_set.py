@@ -54,12 +54,17 @@ def test_each_language_has_at_least_20_distinct_questions(language: str) -> None
 @pytest.mark.parametrize(("language", "row"), ROWS, ids=[row["id"] for _, row in ROWS])
 def test_each_row_expects_what_a_shipped_answer_for_its_fact_says(language: str, row: dict) -> None:
     assert 1 <= len(row["turns"]) <= 2 and all(t.strip() for t in row["turns"])
-    assert row["fact"] in BUNDLE.facts, f"{row['id']}: unknown fact {row['fact']}"
-    assert row["expect"], f"{row['id']}: expects nothing"
-    texts = shipped_texts(row["fact"], language)
-    for expected in row["expect"]:
+    assert_shipped(row["id"], row["fact"], row["expect"], language)
+
+
+def assert_shipped(row_id: str, fact: str, expect: list[str], language: str) -> None:
+    """The fact exists and a shipped text citing it says every expected string."""
+    assert fact in BUNDLE.facts, f"{row_id}: unknown fact {fact}"
+    assert expect, f"{row_id}: expects nothing"
+    texts = shipped_texts(fact, language)
+    for expected in expect:
         assert any(fold(expected) in text for text in texts), (
-            f"{row['id']}: no shipped {language} text citing {row['fact']} says {expected!r}"
+            f"{row_id}: no shipped {language} text citing {fact} says {expected!r}"
         )
 
 
@@ -88,10 +93,4 @@ def test_each_need_of_a_several_needs_row_is_something_a_shipped_answer_says(lan
     assert 1 <= len(row["turns"]) <= 2 and all(t.strip() for t in row["turns"])
     assert len(row["needs"]) >= 2
     for need in row["needs"]:
-        assert need["fact"] in BUNDLE.facts, f"{row['id']}: unknown fact {need['fact']}"
-        assert need["expect"], f"{row['id']}: expects nothing"
-        texts = shipped_texts(need["fact"], language)
-        for expected in need["expect"]:
-            assert any(fold(expected) in text for text in texts), (
-                f"{row['id']}: no shipped {language} text citing {need['fact']} says {expected!r}"
-            )
+        assert_shipped(row["id"], need["fact"], need["expect"], language)
