@@ -15,6 +15,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.console import i18n
+from bot.console.evidence_charts import chart_data
 from bot.console.tables import ADMIN, ANALYST, SUPERVISOR
 from bot.console.web import console, render, signed_in
 from bot.evidence import report, store
@@ -46,7 +48,16 @@ async def evidence_page(request: Request) -> HTTPResponse:
     choices = await state.db(store.choices)
     query = request.query_string
     await state.audit(request, "evidence_viewed")
-    return render(request, "evidence.html", board=board, choices=choices, filters=filters,
+    charts = chart_data(
+        board,
+        topic=lambda code: i18n.gettext("unknown") if code == "?" else i18n.word(
+            i18n.TOPICS if code in i18n.TOPICS else i18n.REASONS, code),
+        language=i18n.language_name,
+        words={"not_understood": i18n.gettext("Not understood"),
+               "regional_fallback": i18n.gettext("Regional fallback (no answer for the country)"),
+               "first_reply": i18n.gettext("Wait to the first staff reply")},
+    )
+    return render(request, "evidence.html", board=board, choices=choices, filters=filters, charts=charts,
                   since=request.args.get("since") or "", until=request.args.get("until") or "",
                   query=f"?{query}" if query else "")
 

@@ -18,7 +18,7 @@ import logging
 import sys
 from datetime import date
 
-from bot.evidence import consumer, report
+from bot.evidence import consumer, hxl_check, report
 from bot.infodb.session import default_engine, engine_for
 from bot.settings import SettingsError
 
@@ -49,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(
             report.export(engine, filters=report.period(args.since, args.until), hxl=args.format == "hxl"))
+        wrong = hxl_check.problems(buffer.getvalue()) if args.format == "hxl" else []
+        if wrong:
+            sys.stderr.write("The HXL export does not validate (libhxl):\n" + "\n".join(wrong[:20]) + "\n")
+            return 1
         if args.out:
             with open(args.out, "w", encoding="utf-8", newline="") as out:
                 out.write(buffer.getvalue())

@@ -16,6 +16,9 @@ from bot.evidence.tables import counts, cursors, metadata, seen
 from bot.handoff import tables as handoff_tables
 from bot.handoff.store import CLOSED, STAFF
 
+# The cursor row that keeps the week before which event ids were forgotten (its date's ordinal).
+SEEN_HORIZON = "seen-horizon"
+
 CELL_COLUMNS = tuple(f.name for f in fields(Cell))
 
 
@@ -58,10 +61,21 @@ def _add(connection: Connection, cell: Cell, amount: int) -> None:
     )
 
 
+def _horizon(connection: Connection) -> date | None:
+    found = connection.execute(sa.select(cursors.c.position).where(cursors.c.source == SEEN_HORIZON)).scalar()
+    return date.fromordinal(int(found)) if found else None
+
+
 def record_with(connection: Connection, observations: Iterable[Observation]) -> int:
-    """Count each observation whose event was not counted before, inside the caller's transaction."""
+    """Count each observation whose event was not counted before, inside the caller's transaction.
+
+    Events of weeks before the horizon (``forget_seen_before``) are no longer told apart: they were
+    counted when they arrived, so a late redelivery of one is not counted again."""
     added: Counter[Cell] = Counter()
+    horizon = _horizon(connection)
     for observation in observations:
+        if horizon is not None and observation.cell.week < horizon:
+            continue
         if _mark_seen(connection, observation):
             added[observation.cell] += 1
     for cell, amount in added.items():
@@ -81,6 +95,16 @@ def record(engine: Engine, observations: Iterable[Observation], *, source: str |
         if source is not None and position is not None:
             _set_position(connection, source, position)
     return counted
+
+
+def forget_seen_before(engine: Engine, *, week: date) -> int:
+    """Forget the ids of events of weeks before ``week`` (the table would otherwise grow for ever) and
+    move the horizon there, so that none of them can be counted twice; the number forgotten."""
+    with engine.begin() as connection:
+        current = _horizon(connection)
+        if current is None or week > current:
+            _set_position(connection, SEEN_HORIZON, week.toordinal())
+        return int(connection.execute(sa.delete(seen).where(seen.c.week < week)).rowcount or 0)
 
 
 def _set_position(connection: Connection, source: str, position: int) -> None:

@@ -2,8 +2,8 @@
 
 ``evidence_counts`` holds counts under categories only; ``evidence_seen`` holds the one-way hash of
 each counted event (so an event is counted once, whatever the broker redelivers) and
-``evidence_cursor`` how far the SQL event broker's table was read. The retention purge leaves
-them: counts are not personal data, and they are what survives the purge.
+``evidence_cursor`` how far the SQL event broker's table was read. The retention purge leaves the
+counts (not personal data: they are what survives it) and forgets event ids of weeks long past.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"purge: removed {report.conversations} conversation(s) idle for more than {days} days")
     print(f"purge: removed {report.tickets} handoff ticket(s) closed more than {days} days ago")
     print(f"purge: removed channel messages older than {days} days and {report.addresses} reply address(es)")
+    print(f"purge: forgot {report.evidence_ids} counted event id(s) of weeks long past (the counts stay)")
     return 0
 
 

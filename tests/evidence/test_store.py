@@ -99,3 +99,25 @@ def test_the_retention_purge_leaves_the_counts(database_url: str, tmp_path: Path
     assert "removed 1 handoff ticket(s)" in done.stdout  # the ticket itself is gone ...
     assert store.read_counts(engine) == before  # ... what was counted of it stays
     assert before[0].cell.week <= date.today() - timedelta(days=190)
+
+
+def test_old_event_ids_are_forgotten_by_the_purge_and_still_never_counted_twice(database_url: str, tmp_path: Path) -> None:
+    engine = engine_for(database_url)
+    long_ago = (datetime.utcnow() - timedelta(days=200)).timestamp()
+    old = turn("wa-old", long_ago, intent="ask_asylum", outcome=COUNTRY_ANSWER, topic="ask_asylum",
+               question_country="MX", country="MX")
+    recent = turn("wa-new", NOW, intent="ask_asylum", outcome=COUNTRY_ANSWER, topic="ask_asylum",
+                  question_country="GT", country="GT")
+    assert store.record(engine, _observations(old + recent)) == 2
+    env = {**os.environ, "DATABASE_URL": database_url, "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}",
+           "RETENTION_DAYS": "90"}
+    done = subprocess.run([sys.executable, "-m", "bot.privacy", "purge"], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with engine.connect() as connection:
+        weeks = connection.execute(sa.select(seen.c.week)).scalars().all()
+    assert weeks == [week_of(NOW)]  # the old id is gone, the recent one stays
+    before = {c.cell.question_country: c.count for c in store.read_counts(engine)}
+    # Both delivered again: the recent one is known, the old one is behind the horizon.
+    assert store.record(engine, _observations(old + recent)) == 0
+    assert {c.cell.question_country: c.count for c in store.read_counts(engine)} == before == {"MX": 1, "GT": 1}
