@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.events import latest_intent, latest_user_metadata
 from actions.evidence import outcome_event
 from bot import i18n
+from bot.channels import registry
 from bot.db import utc_now
 from bot.evidence.model import HANDED_TO_STAFF
 from bot.handoff.escalation import escalate, escalation_messages, summarize
@@ -29,8 +30,6 @@ from bot.infodb.session import default_engine
 
 logger = logging.getLogger(__name__)
 
-# Channels whose outbox can carry staff replies back to the person.
-HANDOFF_CHANNELS = ("whatsapp", "telegram")
 REASON_BY_INTENT = {
     "report_emergency": "emergency",
     "report_labor_abuse": "labor_abuse",
@@ -68,7 +67,7 @@ class ActionHandoff(Action):
         """Escalate, then utter the queue message."""
         language = i18n.language_or_default(tracker.get_slot("language"))
         channel = tracker.get_latest_input_channel() or ""
-        if channel not in HANDOFF_CHANNELS:
+        if registry.find(channel) is None:  # only a messaging channel's outbox carries staff replies back
             dispatcher.utter_message(text=i18n.text("handoff_unavailable_channel", language))
             return []
         metadata = latest_user_metadata(tracker)

@@ -20,18 +20,11 @@ export RASA_AUTH_TOKEN
 
 model=$(scripts/train.sh full)
 
-# Messaging channels, enabled when their settings are in the environment (bot/channels/config.py):
-# WhatsApp through Twilio (TWILIO_ACCOUNT_SID ...), Telegram (TELEGRAM_BOT_TOKEN; webhook mode with
-# TELEGRAM_WEBHOOK_URL, long polling without it).
-credentials=credentials.yml
-if [ -n "${TWILIO_ACCOUNT_SID:-}" ] || [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then
-  credentials=var/credentials.yml
-  {
-    cat credentials.yml
-    if [ -n "${TWILIO_ACCOUNT_SID:-}" ]; then echo "bot.channels.whatsapp.WhatsAppInput:"; fi
-    if [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then echo "bot.channels.telegram.TelegramInput:"; fi
-  } > "$credentials"
-fi
+# Messaging channels, each enabled by its variable in bot/channels/registry.py (WhatsApp:
+# TWILIO_WHATSAPP_FROM, SMS: TWILIO_SMS_FROM, Telegram: TELEGRAM_BOT_TOKEN); their settings come
+# from the environment (bot/channels/config.py and the channel's module).
+credentials=var/credentials.yml
+python -m bot.channels credentials credentials.yml > "$credentials"
 
 pids=()
 cleanup() {

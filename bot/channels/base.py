@@ -63,6 +63,8 @@ class StoredChannel(InputChannel, abc.ABC):
     """An input channel whose messages and replies go through the channel store."""
 
     channel = store.WHATSAPP
+    outbox_class: type[Outbox] = Outbox  # where replies are queued (the channel's limits and rules)
+    output_class: type[OutboxOutput] = OutboxOutput  # Rasa's output: how buttons are shown
 
     def __init__(
         self,
@@ -105,9 +107,24 @@ class StoredChannel(InputChannel, abc.ABC):
 
     # -- what a channel provides -------------------------------------------------------------
 
-    @abc.abstractmethod
     def make_outbox(self) -> Outbox:
         """The outbox replies are written to."""
+        return self.outbox_class(self.db, clock=self.clock, wake=self._wake_sender)
+
+    def output(self, conversation_id: str | None = None, source_sid: str | None = None) -> OutboxOutput:
+        """Rasa's output for one conversation's replies to one message (`source_sid`)."""
+        return self.output_class(self.outbox, conversation_id, source_sid)
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """Output for messages sent from the HTTP API (staff replies): the recipient is the conversation id."""
+        return self.output()
+
+    @classmethod
+    def console_output(
+        cls, db: StoreRunner, *, conversation_id: str, source_ref: str, clock: Callable[[], datetime]
+    ) -> OutboxOutput:
+        """The output the desk console writes to from outside a turn (the sender in the Rasa process delivers)."""
+        return cls.output_class(cls.outbox_class(db, clock=clock, wake=lambda: None), conversation_id, source_ref)
 
     @abc.abstractmethod
     def make_client(self) -> MessagesClient:

@@ -82,11 +82,12 @@ def whatsapp_address(number: str) -> str:
     return number if number.startswith(WHATSAPP_PREFIX) else f"{WHATSAPP_PREFIX}{number}"
 
 
-def conversation_id(address: str, key: str) -> str:
-    """The conversation id of a WhatsApp address: a keyed HMAC-SHA256, so the number is not in it."""
+def conversation_id(address: str, key: str, *, prefix: str = "wa") -> str:
+    """The conversation id of a phone address (WhatsApp's by default): a keyed HMAC-SHA256, so the number
+    is not in it; `prefix` keeps the same number's conversations on two channels apart."""
     number = address.removeprefix(WHATSAPP_PREFIX).strip()
     digest = hmac.new(key.encode("utf-8"), number.encode("utf-8"), hashlib.sha256).hexdigest()
-    return f"wa-{digest}"
+    return f"{prefix}-{digest}"
 
 
 _TOKEN = re.compile(r"^(\d+):[A-Za-z0-9_-]{20,}$")

@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 from rasa.core.channels.channel import OutputChannel
 from sqlalchemy.engine import Engine
 
+from bot.channels import registry
 from bot.db import utc_now
 
 T = TypeVar("T")
-CHANNELS_WITH_OUTBOX = ("whatsapp", "telegram")
 
 
 class UnknownChannelError(ValueError):
@@ -40,14 +40,9 @@ def output_for(
     channel: str, engine: Engine, *, conversation_id: str, source_ref: str, clock: Callable[[], datetime] = utc_now
 ) -> OutputChannel:
     """The output of `channel` for one conversation; `source_ref` makes a retried send idempotent."""
-    if channel == "whatsapp":
-        from bot.channels.whatsapp import Outbox, WhatsAppOutput
-
-        outbox = Outbox(ThreadRunner(engine), clock=clock, wake=lambda: None)  # type: ignore[arg-type]
-        return WhatsAppOutput(outbox, conversation_id, source_ref)
-    if channel == "telegram":
-        from bot.channels.telegram import TelegramOutbox, TelegramOutput
-
-        telegram_outbox = TelegramOutbox(ThreadRunner(engine), clock=clock, wake=lambda: None)  # type: ignore[arg-type]
-        return TelegramOutput(telegram_outbox, conversation_id, source_ref)
-    raise UnknownChannelError(f"cannot send to the {channel!r} channel from the console")
+    try:
+        spec = registry.get(channel)
+    except registry.UnknownChannelError:
+        raise UnknownChannelError(f"cannot send to the {channel!r} channel from the console") from None
+    runner = ThreadRunner(engine)
+    return spec.load().console_output(runner, conversation_id=conversation_id, source_ref=source_ref, clock=clock)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -221,6 +221,8 @@ class TelegramInput(StoredChannel):
     """The `telegram` input channel: POST /webhooks/telegram/webhook, or long polling without a public URL."""
 
     channel = TELEGRAM
+    outbox_class = TelegramOutbox
+    output_class = TelegramOutput
 
     @classmethod
     def name(cls) -> str:
@@ -263,10 +265,6 @@ class TelegramInput(StoredChannel):
         """The Bot API client."""
         return self.messages_client  # type: ignore[return-value]
 
-    def make_outbox(self) -> TelegramOutbox:
-        """Telegram's outbox."""
-        return TelegramOutbox(self.db, clock=self.clock, wake=self._wake_sender)
-
     def make_client(self) -> TelegramBotClient:
         """Telegram's Bot API at the configured address."""
         return TelegramBotClient(self.config)
@@ -283,10 +281,6 @@ class TelegramInput(StoredChannel):
             clock=self.clock,
             **options,
         )
-
-    def get_output_channel(self) -> OutputChannel | None:
-        """Output for messages sent from the HTTP API (staff replies): the recipient is the conversation id."""
-        return TelegramOutput(self.outbox)
 
     # -- start and stop ----------------------------------------------------------------------
 
@@ -417,7 +411,7 @@ class TelegramInput(StoredChannel):
         """A press is answered and mapped; the desk may take the message; media goes to a person; what the
         assistant cannot read gets a short reply (``answer_unreadable``); the rest goes to Rasa, with the
         language the person's app declares in its metadata."""
-        output = TelegramOutput(self.outbox, message.conversation_id, message.message_sid)
+        output = self.output(message.conversation_id, message.message_sid)
         text: str | None
         metadata: dict[str, Any] | None = None
         if message.kind == BUTTON:

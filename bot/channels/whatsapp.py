@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -64,7 +64,7 @@ def _read_by_a_person(content_type: str, message_type: str) -> bool:
     return not content_type.startswith(("text/vcard", "text/x-vcard", "text/directory"))
 
 
-def inbound_from_form(form: dict[str, str], key: str) -> store.Inbound:
+def inbound_from_form(form: dict[str, str], key: str, *, prefix: str = "wa") -> store.Inbound:
     """The stored shape of one Twilio inbound message: text, location, media, or what the assistant cannot read.
 
     A location is read only with both coordinates on Earth. A blank ``Body`` with no media is an
@@ -90,7 +90,7 @@ def inbound_from_form(form: dict[str, str], key: str) -> store.Inbound:
         content_type = message_type or unreadable.UNSUPPORTED
     return store.Inbound(
         message_sid=form.get("MessageSid") or form.get("SmsMessageSid") or "",
-        conversation_id=conversation_id(form.get("From", ""), key),
+        conversation_id=conversation_id(form.get("From", ""), key, prefix=prefix),
         kind=kind,
         body=body,
         latitude=latitude,
@@ -122,9 +122,16 @@ class WhatsAppOutput(OutboxOutput):
 
 
 class WhatsAppInput(StoredChannel):
-    """The `whatsapp` input channel: POST /webhooks/whatsapp/webhook (and /status for deliveries)."""
+    """The `whatsapp` input channel: POST /webhooks/whatsapp/webhook (and /status for deliveries).
+
+    Twilio's other messaging products (SMS) post the same signed form: a subclass
+    says its name, outbox, output and conversation-id prefix.
+    """
 
     channel = store.WHATSAPP
+    outbox_class: type[ChannelOutbox] = Outbox
+    output_class: type[OutboxOutput] = WhatsAppOutput
+    conversation_prefix = "wa"
 
     @classmethod
     def name(cls) -> str:
@@ -162,23 +169,15 @@ class WhatsAppInput(StoredChannel):
         self.config = config
         self._validator = RequestValidator(config.auth_token)
 
-    def make_outbox(self) -> Outbox:
-        """WhatsApp's outbox."""
-        return Outbox(self.db, clock=self.clock, wake=self._wake_sender)
-
     def make_client(self) -> TwilioMessagesClient:
         """Twilio's Messages API."""
         return TwilioMessagesClient(self.config)
-
-    def get_output_channel(self) -> OutputChannel | None:
-        """Output for messages sent from the HTTP API (staff replies): the recipient is the conversation id."""
-        return WhatsAppOutput(self.outbox)
 
     # -- HTTP ------------------------------------------------------------------------------
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """Routes: GET / (health), POST /webhook (messages), POST /status (delivery callbacks)."""
-        hooks = self.lifecycle_blueprint("whatsapp_webhook", on_new_message)
+        hooks = self.lifecycle_blueprint(f"{self.name()}_webhook", on_new_message)
 
         @hooks.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
@@ -201,10 +200,10 @@ class WhatsAppInput(StoredChannel):
         """Verify, store and acknowledge an inbound message; the turn runs in the background."""
         form = parse_form(body)
         if not self._signed(self.config.webhook_url, form, signature):
-            logger.warning("whatsapp webhook: request with a missing or wrong signature refused")
+            logger.warning("%s webhook: request with a missing or wrong signature refused", self.name())
             return response.text("forbidden", status=403)
         await self.start()
-        message = inbound_from_form(form, self.config.conversation_id_key)
+        message = inbound_from_form(form, self.config.conversation_id_key, prefix=self.conversation_prefix)
         if not message.message_sid or not form.get("From"):
             return response.text("bad request", status=400)
         opted_out = (
@@ -212,12 +211,14 @@ class WhatsAppInput(StoredChannel):
             and is_opt_out(message.body)
             and not await self.gate.cancels_request(message.conversation_id, message.body)
         )
-        new = store.NewInbound(message=message, address=form["From"], opted_out=opted_out, now=self.clock())
+        new = store.NewInbound(
+            message=message, address=form["From"], opted_out=opted_out, now=self.clock(), channel=self.channel
+        )
         created = await self.db.batch(store.record_inbound_many, new)
         if created:
             self._spawn(self.process(message.message_sid))
         else:
-            logger.info("whatsapp message %s re-delivered: acknowledged and ignored", message.message_sid)
+            logger.info("%s message %s re-delivered: acknowledged and ignored", self.name(), message.message_sid)
         return response.text(EMPTY_TWIML, content_type="text/xml")
 
     async def delivery_status(self, body: bytes, signature: str | None) -> HTTPResponse:
@@ -235,7 +236,7 @@ class WhatsAppInput(StoredChannel):
     async def turn(self, message: store.Inbound) -> str:
         """An opt-out keyword is no turn; the desk may take the message; media goes to a person; what the
         assistant cannot read gets a short reply (``answer_unreadable``); the rest goes to Rasa."""
-        output = WhatsAppOutput(self.outbox, message.conversation_id, message.message_sid)
+        output = self.output(message.conversation_id, message.message_sid)
         if message.kind == TEXT and is_opt_out(message.body):
             # A keyword that cancelled an open request at receipt did not opt the person out: the gate
             # cancels the request below.

@@ -15,6 +15,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import i18n as person_i18n
+from bot.channels import registry
 from bot.channels import store as channel_store
 from bot.channels.outputs import UnknownChannelError
 from bot.console import access, i18n, machine_translation, store
@@ -219,7 +220,7 @@ async def _page(request: Request, ticket_id: int, *, error: str | None = None, s
         revealed=revealed, draft=draft, note_draft=note_draft, max_reply=MAX_REPLY,
         quick_replies=_quick_replies(ticket.language), can_take=access.can_take(staff, ticket),
         can_reply=access.can_reply(staff, ticket), can_manage=access.can_manage(staff, ticket),
-        can_reveal=access.can_reveal_number(staff) and ticket.channel == "whatsapp", now=console(request).clock(),
+        can_reveal=access.can_reveal_number(staff) and _phone_channel(ticket.channel) is not None, now=console(request).clock(),
         translating=machine_translation.applies(translations, ticket), translation_problem=translation_problem,
         preview=preview, **found,
     )
@@ -458,6 +459,12 @@ async def close(request: Request, ticket_id: int) -> HTTPResponse:
     return _done(ticket_id, "closed")
 
 
+def _phone_channel(channel: str) -> registry.ChannelSpec | None:
+    """The channel's registry entry when its address is a phone number (WhatsApp, SMS)."""
+    spec = registry.find(channel)
+    return spec if spec is not None and spec.phone_number else None
+
+
 @blueprint.post("/tickets/<ticket_id:int>/reveal")
 @signed_in()
 async def reveal(request: Request, ticket_id: int) -> HTTPResponse:
@@ -467,12 +474,13 @@ async def reveal(request: Request, ticket_id: int) -> HTTPResponse:
     if refusal is not None:
         return refusal
     assert ticket is not None
-    if ticket.channel != "whatsapp":  # a Telegram chat id is not a number to call, and stays private
-        return render(request, "error.html", status=404, message=_("Only a WhatsApp conversation has a phone number."))
+    spec = _phone_channel(ticket.channel)
+    if spec is None:  # a Telegram chat id is not a number to call, and stays private
+        return render(request, "error.html", status=404, message=_("This conversation has no phone number."))
     if not access.can_reveal_number(request.ctx.staff):
         await state.audit(request, "reveal_number_refused", target=f"ticket:{ticket_id}")
         return render(request, "error.html", status=403, message=_("Only supervisors can reveal a phone number."))
     conversation = await state.db(channel_store.get_conversation, conversation_id=ticket.conversation_id)
     await state.audit(request, "reveal_number", target=f"ticket:{ticket_id}")
-    number = conversation.address.removeprefix("whatsapp:") if conversation else _("unknown")
+    number = spec.phone_of(conversation.address) if conversation else _("unknown")
     return await _page(request, ticket_id, revealed=number)

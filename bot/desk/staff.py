@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
 from bot import i18n
+from bot.channels import registry
 from bot.channels import store as channel_store
 from bot.channels.outputs import output_for
 from bot.handoff import store
 from bot.handoff.gate import rating_buttons
 
-WHATSAPP_WINDOW = timedelta(hours=24)
 # The longest staff reply: a reply is never cut (the console shows the limit and keeps the text);
 # the channels split it into parts their API accepts (WhatsApp 1,600, Telegram 4,096 characters).
 MAX_REPLY_CHARS = 4000
@@ -47,12 +47,13 @@ class Delivery:
 
 def reply_window(engine: Engine, *, ticket: store.Ticket, now: datetime) -> ReplyWindow:
     """The reply window of the ticket's conversation."""
-    if ticket.channel != "whatsapp":
+    spec = registry.find(ticket.channel)
+    if spec is None or spec.reply_window is None:
         return ReplyWindow(open=True, closes_at=None)
     conversation = channel_store.get_conversation(engine, conversation_id=ticket.conversation_id)
     if conversation is None:
         return ReplyWindow(open=False, closes_at=None)
-    closes_at = conversation.last_inbound_at + WHATSAPP_WINDOW
+    closes_at = conversation.last_inbound_at + spec.reply_window
     return ReplyWindow(open=now < closes_at and not conversation.opted_out, closes_at=closes_at)
 
 

@@ -1,4 +1,9 @@
-"""Fixtures of the WhatsApp channel tests: a fake Twilio API, a migrated store, the channel in Sanic."""
+"""Fixtures of the channel tests: a fake Twilio API, a migrated store, the channel in Sanic.
+
+The Twilio channels (WhatsApp and SMS) share one harness: the ``harness`` fixture runs each test
+that uses it once per provider; a test of a WhatsApp-only rule (the 24-hour window, locations)
+asks for ``whatsapp_only``.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels.config import WhatsAppConfig, conversation_id
 from bot.channels.sender import TwilioMessagesClient
+from bot.channels.sms import SmsInput
 from bot.channels.store import channel_engine
 from bot.channels.whatsapp import WhatsAppInput
 from bot.infodb.schema import migrate
@@ -33,6 +39,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token-1234567890abcdef"
 KEY = "test-conversation-id-key-0123456789"
 BOT_NUMBER = "whatsapp:+14155238886"
+TWILIO_PROVIDERS = ("whatsapp", "sms")
 _sids = itertools.count()
 
 
@@ -97,9 +104,14 @@ class Harness:
     url: str
     http: httpx.AsyncClient
     _server: Any
+    provider: str = "whatsapp"
 
     def cid(self, address: str) -> str:
-        return conversation_id(address, KEY)
+        return conversation_id(address, KEY, prefix="wa" if self.provider == "whatsapp" else self.provider)
+
+    def address(self, person: str) -> str:
+        """A person's number as the provider writes it (``whatsapp:+52...`` or ``+52...``)."""
+        return person if self.provider == "whatsapp" else person.removeprefix("whatsapp:")
 
     async def post(self, form: dict[str, str], signature: str | bool | None = True) -> httpx.Response:
         """POST a form to the webhook, signed for the configured public URL unless told otherwise."""
@@ -108,10 +120,11 @@ class Harness:
             headers["X-Twilio-Signature"] = RequestValidator(AUTH_TOKEN).compute_signature(self.channel.config.webhook_url, form)
         elif isinstance(signature, str):
             headers["X-Twilio-Signature"] = signature
-        return await self.http.post(f"{self.url}/webhooks/whatsapp/webhook", data=form, headers=headers)
+        return await self.http.post(f"{self.url}/webhooks/{self.provider}/webhook", data=form, headers=headers)
 
     async def send(self, address: str, body: str = "", sid: str | None = None, **fields: str) -> httpx.Response:
-        """A message from a person, with the fields Twilio sends."""
+        """A message from a person, with the fields Twilio sends (WhatsApp's carry WaId and ProfileName)."""
+        address = self.address(address)
         form = {
             "SmsMessageSid": sid or new_sid(),
             "NumMedia": "0",
@@ -120,7 +133,7 @@ class Harness:
             "WaId": address.removeprefix("whatsapp:+"),
             "SmsStatus": "received",
             "Body": body,
-            "To": BOT_NUMBER,
+            "To": self.address(BOT_NUMBER),
             "NumSegments": "1",
             "MessageSid": "",
             "AccountSid": ACCOUNT_SID,
@@ -128,17 +141,27 @@ class Harness:
             "ApiVersion": "2010-04-01",
         }
         form["MessageSid"] = form["SmsSid"] = form["SmsMessageSid"]
+        if self.provider != "whatsapp":
+            del form["WaId"], form["ProfileName"]
+            form["FromCountry"] = "MX"
         form.update(fields)
         return await self.post(form)
 
 
 async def start_harness(
-    engine: Engine, twilio: FakeTwilio, clock: Clock, bot: Any, *, agent: Any = None, **options: Any
+    engine: Engine,
+    twilio: FakeTwilio,
+    clock: Clock,
+    bot: Any,
+    *,
+    agent: Any = None,
+    provider: str = "whatsapp",
+    **options: Any,
 ) -> Harness:
     """Serve a fresh channel instance (a fresh process, as far as the channel knows).
 
     `agent` is what Rasa puts in ``app.ctx.agent`` (the channel reads its tracker store); other
-    options go to the channel.
+    options go to the channel. `provider`: "whatsapp" or "sms" (Twilio's two products, one pipeline).
     """
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -146,13 +169,15 @@ async def start_harness(
     config = WhatsAppConfig(
         account_sid=ACCOUNT_SID,
         auth_token=AUTH_TOKEN,
-        from_address=BOT_NUMBER,
-        webhook_url="https://desk.example.org/webhooks/whatsapp/webhook",
+        from_address=BOT_NUMBER if provider == "whatsapp" else BOT_NUMBER.removeprefix("whatsapp:"),
+        webhook_url=f"https://desk.example.org/webhooks/{provider}/webhook",
         api_base_url=twilio.base_url,
         conversation_id_key=KEY,
     )
     options.setdefault("language_of", _language_of)
-    channel = WhatsAppInput(
+    twilio.address_prefix = "whatsapp:" if provider == "whatsapp" else ""
+    channel_class = WhatsAppInput if provider == "whatsapp" else SmsInput
+    channel = channel_class(
         config,
         engine=engine,
         messages_client=TwilioMessagesClient(config, timeout=0.3),
@@ -160,8 +185,8 @@ async def start_harness(
         sender_options={"base_delay": 0.05, "max_delay": 0.2, "poll_interval": 0.05},
         **options,
     )
-    app = Sanic(f"wa_{uuid.uuid4().hex[:8]}")
-    app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/whatsapp")
+    app = Sanic(f"{provider}_{uuid.uuid4().hex[:8]}")
+    app.blueprint(channel.blueprint(bot), url_prefix=f"/webhooks/{provider}")
     if agent is not None:
         app.ctx.agent = agent
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
@@ -169,7 +194,9 @@ async def start_harness(
     await server.startup()
     await server.before_start()
     await server.after_start()
-    return Harness(channel, bot, twilio, engine, clock, f"http://127.0.0.1:{port}", httpx.AsyncClient(timeout=10), server)
+    return Harness(
+        channel, bot, twilio, engine, clock, f"http://127.0.0.1:{port}", httpx.AsyncClient(timeout=10), server, provider
+    )
 
 
 async def stop_harness(harness: Harness) -> None:
@@ -230,9 +257,33 @@ def clock() -> Clock:
     return Clock()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test of a WhatsApp-only rule runs with the WhatsApp harness alone."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        provider = callspec.params.get("harness") if callspec is not None else None
+        only = item.get_closest_marker("whatsapp_only") is not None
+        (dropped if only and provider not in (None, "whatsapp") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture
-async def harness(engine: Engine, twilio: FakeTwilio, clock: Clock) -> AsyncIterator[Harness]:
+async def whatsapp_harness(engine: Engine, twilio: FakeTwilio, clock: Clock) -> AsyncIterator[Harness]:
+    """The WhatsApp channel alone (for suites that choose their provider themselves)."""
     running = await start_harness(engine, twilio, clock, StubBot())
+    yield running
+    await stop_harness(running)
+
+
+@pytest.fixture(params=TWILIO_PROVIDERS)
+async def harness(
+    request: pytest.FixtureRequest, engine: Engine, twilio: FakeTwilio, clock: Clock
+) -> AsyncIterator[Harness]:
+    """A Twilio channel (WhatsApp, then SMS) with a stub bot (`whatsapp_only` tests run WhatsApp alone)."""
+    running = await start_harness(engine, twilio, clock, StubBot(), provider=request.param)
     yield running
     await stop_harness(running)
 

@@ -35,6 +35,7 @@ class FakeTwilio:
     failure_rate: float = 0.0
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     port: int = 0
+    address_prefix: str = "whatsapp:"  # how the channel under test writes addresses ("" for SMS)
     _runner: web.AppRunner | None = None
 
     @property
@@ -47,8 +48,9 @@ class FakeTwilio:
         self.failures.extend(failures)
 
     def bodies_to(self, address: str) -> list[str]:
-        """What was delivered to one address, in order."""
-        return [message.body for message in self.sent if message.to == address]
+        """What was delivered to one person, in order (`address` in WhatsApp's or SMS's form)."""
+        expected = self.address_prefix + address.removeprefix("whatsapp:")
+        return [message.body for message in self.sent if message.to == expected]
 
     async def _messages(self, request: web.Request) -> web.Response:
         self.calls += 1

@@ -29,7 +29,7 @@ def _escalating_bot(harness: Harness) -> None:
             result = escalate(
                 harness.engine,
                 conversation_id=message.sender_id,
-                channel="whatsapp",
+                channel=harness.provider,
                 language="fr",
                 country="MX",
                 reason="request_human",
@@ -110,7 +110,7 @@ async def test_a_typed_restart_does_not_take_the_conversation_back_from_the_desk
 async def test_the_desk_keeps_the_conversation_across_a_restart(harness: Harness) -> None:
     ticket = await _queued(harness)
     await stop_harness(harness)
-    again = await start_harness(harness.engine, harness.twilio, harness.clock, harness.bot)
+    again = await start_harness(harness.engine, harness.twilio, harness.clock, harness.bot, provider=harness.provider)
     try:
         await again.send(PERSON, "sigo aquí")
         await again.channel.drain()
@@ -143,7 +143,8 @@ async def test_staff_take_reply_and_the_reply_reaches_twilio_with_its_delivery_s
     provider_sid = next(s.sid for s in harness.twilio.sent if s.body == "Bonjour, je suis Ana du guichet.")
     form = {"MessageSid": provider_sid, "MessageStatus": "delivered"}
     signature = RequestValidator(AUTH_TOKEN).compute_signature(harness.channel.config.status_url, form)
-    await harness.http.post(f"{harness.url}/webhooks/whatsapp/status", data=form, headers={"X-Twilio-Signature": signature})
+    status_url = f"{harness.url}/webhooks/{harness.provider}/status"
+    await harness.http.post(status_url, data=form, headers={"X-Twilio-Signature": signature})
     assert staff.deliveries(harness.engine, ticket_id=ticket.id)[message_id].status == "delivered"
 
 
@@ -161,6 +162,7 @@ async def test_only_the_agent_holding_an_open_ticket_can_reply(harness: Harness)
         await staff.reply(harness.engine, ticket_id=ticket.id, agent_id=9, text="hola", now=harness.clock())
 
 
+@pytest.mark.whatsapp_only
 async def test_outside_the_24_hour_window_a_reply_is_not_sent_and_says_why(harness: Harness) -> None:
     ticket = await _queued(harness)
     await staff.take(harness.engine, ticket_id=ticket.id, agent_id=9, now=harness.clock())

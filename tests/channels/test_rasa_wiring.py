@@ -1,4 +1,4 @@
-"""Rasa's own loader builds the channel from credentials.yml and serves it at /webhooks/whatsapp/webhook."""
+"""Rasa's own loader builds the channels from the credentials ``make run`` writes and serves their webhooks."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from rasa.core.channels.channel import UserMessage
 from sqlalchemy.engine import Engine
 from twilio.request_validator import RequestValidator
 
-from bot.channels import store
+from bot.channels import registry, store
+from bot.channels.__main__ import main as channels_cli
 from bot.channels.whatsapp import WhatsAppInput
 from tests.channels.conftest import ACCOUNT_SID, AUTH_TOKEN, KEY, eventually, new_sid
 from tests.channels.fake_twilio import FakeTwilio
 
 WEBHOOK_URL = "https://desk.example.org/webhooks/whatsapp/webhook"
+SMS_WEBHOOK_URL = "https://desk.example.org/webhooks/sms/webhook"
 
 
 class FakeAgent:
@@ -31,8 +33,14 @@ class FakeAgent:
         await message.output_channel.send_text_message(message.sender_id, "hola desde Rasa")
 
 
+@pytest.mark.parametrize("provider", ["whatsapp", "sms"])
 async def test_rasa_loads_and_serves_the_channel(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Engine, twilio: FakeTwilio
+    provider: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    engine: Engine,
+    twilio: FakeTwilio,
 ) -> None:
     from rasa.core import run
 
@@ -41,16 +49,29 @@ async def test_rasa_loads_and_serves_the_channel(
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_WHATSAPP_FROM": "+14155238886",
         "TWILIO_WEBHOOK_URL": WEBHOOK_URL,
+        "TWILIO_SMS_FROM": "+14155238887",
+        "TWILIO_SMS_WEBHOOK_URL": SMS_WEBHOOK_URL,
         "TWILIO_API_BASE_URL": twilio.base_url,
         "CONVERSATION_ID_KEY": KEY,
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    base = tmp_path / "base.yml"
+    base.write_text("rest:\n", encoding="utf-8")
+    assert channels_cli(["credentials", str(base)]) == 0  # what scripts/run.sh writes to var/credentials.yml
+    written = capsys.readouterr()
+    assert "messaging channels: whatsapp, sms" in written.err
     credentials = tmp_path / "credentials.yml"
-    credentials.write_text("rest:\nbot.channels.whatsapp.WhatsAppInput:\n", encoding="utf-8")
+    credentials.write_text(written.out, encoding="utf-8")
     channels = run.create_http_input_channels(None, str(credentials))
-    whatsapp = next(c for c in channels if isinstance(c, WhatsAppInput))
-    whatsapp._engine = engine
+    assert sorted(c.name() for c in channels) == ["rest", "sms", "whatsapp"]
+    channel = next(c for c in channels if c.name() == provider)
+    assert isinstance(channel, registry.get(provider).load()) and isinstance(channel, WhatsAppInput)
+    for loaded in channels:
+        if isinstance(loaded, WhatsAppInput):
+            loaded._engine = engine  # both Twilio channels start with the server
+    prefix = "whatsapp:" if provider == "whatsapp" else ""
 
     app = run.configure_app(channels, enable_api=False, use_uvloop=False)
     agent: Any = FakeAgent()
@@ -67,20 +88,22 @@ async def test_rasa_loads_and_serves_the_channel(
         sid = new_sid()
         form = {
             "MessageSid": sid,
-            "From": "whatsapp:+50255501234",
-            "To": "whatsapp:+14155238886",
+            "From": f"{prefix}+50255501234",
+            "To": f"{prefix}+14155238886",
             "Body": "hola",
             "NumMedia": "0",
         }
-        signature = RequestValidator(AUTH_TOKEN).compute_signature(WEBHOOK_URL, form)
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(channel.config.webhook_url, form)
         async with httpx.AsyncClient() as http:
             response = await http.post(
-                f"http://127.0.0.1:{port}/webhooks/whatsapp/webhook", data=form, headers={"X-Twilio-Signature": signature}
+                f"http://127.0.0.1:{port}/webhooks/{provider}/webhook", data=form, headers={"X-Twilio-Signature": signature}
             )
         assert response.status_code == 200
         await eventually(lambda: twilio.sent)
-        assert [m.body for m in twilio.sent] == ["hola desde Rasa"]
-        assert agent.messages[0].input_channel == "whatsapp"
+        assert [(m.from_, m.to, m.body) for m in twilio.sent] == [
+            (channel.config.from_address, f"{prefix}+50255501234", "hola desde Rasa")
+        ]
+        assert agent.messages[0].input_channel == provider
         assert store.inbound_status(engine, message_sid=sid) == store.PROCESSED
     finally:
         await server.before_stop()

@@ -127,7 +127,7 @@ def telegram_person(tg: TelegramHarness) -> Person:
 def person(request: pytest.FixtureRequest) -> Person:
     """A person on the provider the test names (indirect parametrisation), the channel served in Sanic."""
     if request.param == "whatsapp":
-        return whatsapp_person(request.getfixturevalue("harness"))
+        return whatsapp_person(request.getfixturevalue("whatsapp_harness"))
     return telegram_person(request.getfixturevalue("tg"))
 
 

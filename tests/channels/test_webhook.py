@@ -34,9 +34,9 @@ async def test_a_signed_message_is_acknowledged_with_empty_twiml_and_answered(ha
     assert response.headers["content-type"].startswith("text/xml")
     assert response.text.endswith("<Response/>")
     await eventually(lambda: harness.twilio.sent)
-    assert [(m.to, m.body) for m in harness.twilio.sent] == [(PERSON, "echo: hola")]
-    assert harness.bot.received[0].sender_id == conversation_id(PERSON, KEY)
-    assert harness.bot.received[0].input_channel == "whatsapp"
+    assert [(m.to, m.body) for m in harness.twilio.sent] == [(harness.address(PERSON), "echo: hola")]
+    assert harness.bot.received[0].sender_id == harness.cid(PERSON)
+    assert harness.bot.received[0].input_channel == harness.provider
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,7 @@ async def test_a_missing_or_forged_signature_gets_403_and_stores_nothing(harness
     await asyncio.sleep(0.1)
     assert store.count_inbound(harness.engine) == 0
     assert harness.bot.received == []
-    assert store.get_conversation(harness.engine, conversation_id=conversation_id(PERSON, KEY)) is None
+    assert store.get_conversation(harness.engine, conversation_id=harness.cid(PERSON)) is None
 
 
 async def test_a_signature_for_other_fields_or_another_url_is_refused(harness: Harness) -> None:
@@ -98,7 +98,7 @@ async def test_a_message_acknowledged_before_a_stop_is_processed_at_the_next_sta
     assert store.inbound_status(harness.engine, message_sid=sid) == store.RECEIVED  # released at the stop
     assert harness.twilio.sent == []
 
-    second = await start_harness(harness.engine, harness.twilio, harness.clock, StubBot())
+    second = await start_harness(harness.engine, harness.twilio, harness.clock, StubBot(), provider=harness.provider)
     try:
         await eventually(lambda: harness.twilio.sent)
         await asyncio.sleep(0.3)
@@ -121,7 +121,8 @@ async def test_replies_queued_before_a_stop_are_not_sent_twice_after_it(harness:
     harness.twilio.failures.clear()  # Twilio is back
 
     second = await start_harness(
-        harness.engine, harness.twilio, harness.clock, StubBot(replies={"hola": [{"text": "uno"}, {"text": "dos"}]})
+        harness.engine, harness.twilio, harness.clock, StubBot(replies={"hola": [{"text": "uno"}, {"text": "dos"}]}),
+        provider=harness.provider,
     )
     try:
         await eventually(lambda: len(harness.twilio.sent) >= 2)
@@ -134,10 +135,13 @@ async def test_replies_queued_before_a_stop_are_not_sent_twice_after_it(harness:
 async def test_a_message_stored_but_never_started_is_processed_at_start(harness: Harness) -> None:
     await stop_harness(harness)
     sid = new_sid()
-    cid = conversation_id(PERSON, KEY)
+    cid = harness.cid(PERSON)
     message = store.Inbound(message_sid=sid, conversation_id=cid, kind="text", body="hola")
-    assert store.record_inbound(harness.engine, message=message, address=PERSON, opted_out=False, now=harness.clock())
-    second = await start_harness(harness.engine, harness.twilio, harness.clock, StubBot())
+    address, channel = harness.address(PERSON), harness.channel.channel
+    assert store.record_inbound(
+        harness.engine, message=message, address=address, opted_out=False, now=harness.clock(), channel=channel
+    )
+    second = await start_harness(harness.engine, harness.twilio, harness.clock, StubBot(), provider=harness.provider)
     try:
         await eventually(lambda: harness.twilio.sent)
         assert second.bot.texts() == ["hola"]
@@ -168,6 +172,7 @@ def test_the_conversation_id_is_a_keyed_hash_of_the_number() -> None:
     cid = conversation_id(PERSON, KEY)
     assert cid == conversation_id("+5215512345678", KEY)
     assert cid != conversation_id(PERSON, KEY + "x")
+    assert conversation_id(PERSON, KEY, prefix="sms") != cid  # the same number on SMS is another conversation
     assert "5512345678" not in cid and len(cid) == 67
 
 
@@ -178,7 +183,7 @@ async def test_delivery_status_callbacks_are_signed_and_recorded(harness: Harnes
     sent = harness.twilio.sent[0]
     assert sent.status_callback == harness.channel.config.status_url
     form = {"MessageSid": sent.sid, "MessageStatus": "delivered", "AccountSid": harness.channel.config.account_sid}
-    url = f"{harness.url}/webhooks/whatsapp/status"
+    url = f"{harness.url}/webhooks/{harness.provider}/status"
     forged = await harness.http.post(url, data={**form, "MessageStatus": "failed"}, headers={"X-Twilio-Signature": "x"})
     assert forged.status_code == 403
     signature = RequestValidator(AUTH_TOKEN).compute_signature(sent.status_callback, form)

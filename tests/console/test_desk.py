@@ -280,7 +280,7 @@ async def test_an_agent_without_a_desk_sees_only_what_they_hold(console: Served)
 async def test_a_channel_the_console_cannot_reach_is_said_plainly(console: Served) -> None:
     north = desk(console, "north", ["MX"])
     console.add_staff("ana", desk_id=north)
-    opened = ticket(console, north, "sms-000000001", channel="sms")
+    opened = ticket(console, north, "fb-000000001", channel="facebook")  # a Rasa channel with no outbox
     browser = console.browser()
     await browser.sign_in("ana")
     await browser.get(f"/tickets/{opened.id}")
@@ -305,3 +305,34 @@ async def test_a_telegram_conversation_has_no_window_and_gets_the_reply_in_its_o
     assert (await browser.post(f"/tickets/{created.id}/reply", {"quick": "quick_one_moment"})).status_code == 302
     bodies = [m.body for m in channel_store.outbox_messages(console.engine, conversation_id=created.conversation_id)]
     assert "Um momento, por favor: estou verificando o seu caso." in bodies
+
+
+async def test_an_sms_conversation_has_no_window_its_reply_goes_by_sms_and_its_number_can_be_revealed(
+    console: Served,
+) -> None:
+    north = desk(console, "north", ["MX"])
+    console.add_staff("sofia", role="supervisor", desk_id=north)
+    cid = "sms-0123456789abcdef"
+    old = datetime.utcnow() - timedelta(hours=30)  # past WhatsApp's window: SMS has none
+    channel_store.record_inbound(
+        console.engine, message=channel_store.Inbound(message_sid="SMsms0001", conversation_id=cid, kind="text", body="x"),
+        address="+5215512345678", opted_out=False, now=old, channel="sms",
+    )
+    created, _ = handoff.open_ticket(console.engine, conversation_id=cid, channel="sms", language="es", country="MX",
+                                     reason="request_human", urgent=False, summary=[], desk_id=north, now=old)
+    browser = console.browser()
+    await browser.sign_in("sofia")
+    await browser.get(f"/tickets/{created.id}")
+    assert (await browser.post(f"/tickets/{created.id}/take")).status_code == 302
+    page = await browser.get(f"/tickets/{created.id}")
+    assert "WhatsApp window" not in page.text and "24-hour window is closed" not in page.text
+    assert (await browser.post(f"/tickets/{created.id}/reply", {"text": "Hola, soy Sofía."})).status_code == 302
+    queued = channel_store.outbox_messages(console.engine, conversation_id=cid)
+    reply = [m for m in queued if m.body == "Hola, soy Sofía."]
+    assert len(reply) == 1 and reply[0].status == channel_store.PENDING
+    # The SMS sender delivers them (in order: the "taken" notice first), not WhatsApp's.
+    due_by_sms = channel_store.due_messages(console.engine, now=datetime.utcnow(), channel="sms")
+    due_by_whatsapp = channel_store.due_messages(console.engine, now=datetime.utcnow(), channel="whatsapp")
+    assert cid in {m.conversation_id for m in due_by_sms} and cid not in {m.conversation_id for m in due_by_whatsapp}
+    shown = await browser.post(f"/tickets/{created.id}/reveal")
+    assert shown.status_code == 200 and "+5215512345678" in shown.text
