@@ -327,13 +327,16 @@ def claim_inbound(engine: Engine, *, message_sid: str, owner: str | None = None,
     One UPDATE ... WHERE status = 'received': on PostgreSQL a concurrent claim waits for the row
     lock, sees the new status and updates nothing, so exactly one claimer wins.
     """
+    claim = (
+        inbound.update()
+        .where(inbound.c.message_sid == message_sid, inbound.c.status == RECEIVED)
+        .values(status=PROCESSING, claimed_by=owner, claimed_at=now or datetime.utcnow(), attempts=inbound.c.attempts + 1)
+    )
     with engine.begin() as connection:
-        claimed = connection.execute(
-            inbound.update()
-            .where(inbound.c.message_sid == message_sid, inbound.c.status == RECEIVED)
-            .values(status=PROCESSING, claimed_by=owner, claimed_at=now or datetime.utcnow(), attempts=inbound.c.attempts + 1)
-        )
-        if claimed.rowcount != 1:
+        if connection.dialect.name == "postgresql":  # one round trip: the claimed row comes back with the claim
+            returned = connection.execute(claim.returning(*inbound.c)).first()
+            return _inbound(returned) if returned is not None else None
+        if connection.execute(claim).rowcount != 1:
             return None
         row = connection.execute(sa.select(inbound).where(inbound.c.message_sid == message_sid)).one()
     return _inbound(row)
@@ -453,8 +456,9 @@ def queue_reply(
         # A numbered reply answers the turn's last menu: a later message of the same turn without
         # buttons (e.g. "you are in the queue" after a country menu) does not clear it.
         keeps_menu = button_map is None and not buttons and position > 0
-        if row is not None and not keeps_menu:
-            new_map = buttons if button_map is None else button_map(list(row.last_buttons or []), buttons, last_id)
+        old_map = list(row.last_buttons or []) if row is not None else []
+        new_map = buttons if button_map is None else button_map(old_map, buttons, last_id)
+        if row is not None and not keeps_menu and new_map != old_map:  # unchanged: no write
             connection.execute(
                 conversations.update().where(conversations.c.conversation_id == conversation_id).values(last_buttons=new_map)
             )
