@@ -26,7 +26,7 @@ from bot import i18n
 from bot.channels import store, unreadable
 from bot.channels.outbox import Outbox, OutboxOutput
 from bot.channels.runner import StoreRunner
-from bot.channels.sender import MessagesClient, OutboxSender
+from bot.channels.sender import MessagesClient, OutboxSender, Pacing, no_buttons
 from bot.db import utc_now
 from bot.handoff.gate import HandoffGate, Incoming
 from bot.settings import get_settings
@@ -130,17 +130,28 @@ class StoredChannel(InputChannel, abc.ABC):
     def make_client(self) -> MessagesClient:
         """The provider's API client (used when none was injected)."""
 
+    def make_pacing(self) -> Pacing | None:
+        """How fast the sender may post (None: as fast as the provider takes them)."""
+        return None
+
+    @staticmethod
+    def sender_buttons(conversation: store.Conversation, message: store.OutboxMessage) -> list[dict[str, str]]:
+        """The buttons sent beside a message's text (none: they are in the text, as a numbered menu)."""
+        return no_buttons(conversation, message)
+
     def make_sender(self, client: MessagesClient) -> OutboxSender:
         """The outbox sender of this channel."""
         outbox = self.make_outbox()
+        options: dict[str, Any] = {"pacing": self.make_pacing(), **self._sender_options}
         return OutboxSender(
             self.db,
             client,
             channel=self.channel,
             status_for=outbox.status_for,
+            buttons_of=self.sender_buttons,
             clock=self.clock,
             owner=self.instance_id,
-            **self._sender_options,
+            **options,
         )
 
     @abc.abstractmethod
@@ -263,6 +274,8 @@ class StoredChannel(InputChannel, abc.ABC):
                 await self.db(store.release_claims, owner=self.instance_id, channel=self.channel)
             except Exception as err:  # a crash-like stop: the lease recovers the claims later
                 logger.error("%s claims not released: %s", self.channel, type(err).__name__)
+        if self._sender is not None:
+            await self._sender.pacing.close()
         if self._messages_client is not None:
             await self._messages_client.close()
         if self._db is not None:

@@ -32,6 +32,7 @@ class WhatsAppConfig:
     webhook_url: str
     api_base_url: str = DEFAULT_API_BASE_URL
     conversation_id_key: str = _DEVELOPMENT_KEY
+    sends_per_second: float | None = None  # the sender number's throughput (TWILIO_SENDS_PER_SECOND); None: no pacing
 
     @property
     def status_url(self) -> str:
@@ -61,7 +62,22 @@ class WhatsAppConfig:
             webhook_url=env["TWILIO_WEBHOOK_URL"],
             api_base_url=env.get("TWILIO_API_BASE_URL") or DEFAULT_API_BASE_URL,
             conversation_id_key=key,
+            sends_per_second=sends_per_second(env),
         )
+
+
+def sends_per_second(env: Mapping[str, str]) -> float | None:
+    """TWILIO_SENDS_PER_SECOND: how many messages a second the sender number may post (unset: no pacing)."""
+    raw = env.get("TWILIO_SENDS_PER_SECOND", "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"TWILIO_SENDS_PER_SECOND must be a number, got {raw!r}") from None
+    if not 0 < value <= 1000:
+        raise SettingsError("TWILIO_SENDS_PER_SECOND must be between 0 and 1000")
+    return value
 
 
 def conversation_id_key(env: Mapping[str, str]) -> str:

@@ -133,7 +133,11 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 class Pacing:
-    """At most one message per `per_conversation` seconds to a conversation, `per_second` overall."""
+    """At most one message per `per_conversation` seconds to a conversation, `per_second` overall.
+
+    Kept in this process; ``bot.channels.shared_pacing.SharedPacing`` keeps the same limits in Redis,
+    shared by every instance (the cluster).
+    """
 
     def __init__(self, *, per_conversation: float = 0.0, per_second: float | None = None) -> None:
         """No limits by default (Twilio queues on its side)."""
@@ -146,8 +150,15 @@ class Pacing:
         """Seconds until the conversation may receive its next message (0: now)."""
         return max(0.0, self._not_before.get(conversation_id, 0.0) - time.monotonic())
 
-    def hold(self, conversation_id: str, seconds: float) -> None:
+    async def waits(self, conversation_ids: Sequence[str]) -> list[float]:
+        """`ready_in` of each conversation."""
+        return [self.ready_in(conversation_id) for conversation_id in conversation_ids]
+
+    async def hold(self, conversation_id: str, seconds: float) -> None:
         """Send nothing more to this conversation for `seconds` (from now)."""
+        self._hold(conversation_id, seconds)
+
+    def _hold(self, conversation_id: str, seconds: float) -> None:
         until = time.monotonic() + seconds
         self._not_before[conversation_id] = max(self._not_before.get(conversation_id, 0.0), until)
 
@@ -159,10 +170,13 @@ class Pacing:
         if start > now:
             await asyncio.sleep(start - now)
         if self.per_conversation:
-            self.hold(conversation_id, self.per_conversation)
+            self._hold(conversation_id, self.per_conversation)
         if len(self._not_before) > 10_000:  # forget conversations whose interval is long over
             now = time.monotonic()
             self._not_before = {key: value for key, value in self._not_before.items() if value > now}
+
+    async def close(self) -> None:
+        """Release what the pacing holds (nothing here)."""
 
 
 class OutboxSender:
@@ -220,7 +234,7 @@ class OutboxSender:
     async def send_due(self) -> int:
         """Send every message that is due now (one per conversation at a time); return how many were tried."""
         due = await self.db(store.due_messages, now=self.clock(), channel=self.channel)
-        waits = [self.pacing.ready_in(message.conversation_id) for message in due]
+        waits = await self.pacing.waits([message.conversation_id for message in due])
         ready = [message for message, wait in zip(due, waits, strict=True) if wait == 0.0]
         self._paced_wait = min((wait for wait in waits if wait > 0.0), default=None)
         await asyncio.gather(*(self._send_one(message) for message in ready))
@@ -250,7 +264,7 @@ class OutboxSender:
             wait = self.backoff(attempts)
             if err.retry_after is not None:  # the API said when: no sooner (and no later) than that
                 wait = timedelta(seconds=max(0.0, err.retry_after))
-                self.pacing.hold(message.conversation_id, err.retry_after)
+                await self.pacing.hold(message.conversation_id, err.retry_after)
             logger.info("outbox message %s: %s, retrying in %s", message.id, err, wait)
             await self.db(store.schedule_retry, message_id=message.id, next_attempt_at=self.clock() + wait, error=str(err))
         except PermanentSendError as err:

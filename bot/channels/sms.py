@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.channels import store
-from bot.channels.config import DEFAULT_API_BASE_URL, WhatsAppConfig, conversation_id_key
+from bot.channels.config import DEFAULT_API_BASE_URL, WhatsAppConfig, conversation_id_key, sends_per_second
 from bot.channels.outbox import Outbox
 from bot.channels.whatsapp import WhatsAppInput, WhatsAppOutput
 from bot.settings import SettingsError
@@ -48,6 +48,7 @@ def sms_config(environ: Mapping[str, str] | None = None) -> WhatsAppConfig:
         webhook_url=env["TWILIO_SMS_WEBHOOK_URL"].strip(),
         api_base_url=env.get("TWILIO_API_BASE_URL") or DEFAULT_API_BASE_URL,
         conversation_id_key=conversation_id_key(env),
+        sends_per_second=sends_per_second(env),
     )
 
 

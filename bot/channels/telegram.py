@@ -34,11 +34,11 @@ from telegram import Message, Update
 from telegram.error import InvalidToken, RetryAfter
 
 from bot import i18n
-from bot.channels import store, unreadable
+from bot.channels import shared_pacing, store, unreadable
 from bot.channels.base import REQUEST_HUMAN_PAYLOAD, LanguageLookup, OnNewMessage, StoredChannel, media_handoff
 from bot.channels.config import TelegramConfig, telegram_conversation_id
 from bot.channels.outbox import Outbox, OutboxOutput
-from bot.channels.sender import Button, OutboxSender, Pacing
+from bot.channels.sender import Button, Pacing
 from bot.channels.telegram_api import TelegramBotClient, retry_after_of
 from bot.channels.text import as_typed_text
 from bot.db import utc_now
@@ -269,18 +269,15 @@ class TelegramInput(StoredChannel):
         """Telegram's Bot API at the configured address."""
         return TelegramBotClient(self.config)
 
-    def make_sender(self, client: Any) -> OutboxSender:
-        """The shared sender, paced for Telegram and sending each message's inline keyboard."""
-        options: dict[str, Any] = {"pacing": Pacing(per_conversation=1.0, per_second=30.0), **self._sender_options}
-        return OutboxSender(
-            self.db,
-            client,
-            channel=TELEGRAM,
-            status_for=TelegramOutbox.status_for,
-            buttons_of=keyboard_of,
-            clock=self.clock,
-            **options,
-        )
+    def make_pacing(self) -> Pacing:
+        """Telegram's limits (one message a second per chat, 30 a second per bot), shared by every
+        instance when RATE_LIMIT_REDIS_URL is set."""
+        return shared_pacing.pacing(f"telegram:{self.config.bot_id}", per_conversation=1.0, per_second=30.0)
+
+    @staticmethod
+    def sender_buttons(conversation: store.Conversation, message: store.OutboxMessage) -> list[dict[str, str]]:
+        """Each message's inline keyboard, sent beside its text."""
+        return keyboard_of(conversation, message)
 
     # -- start and stop ----------------------------------------------------------------------
 

@@ -25,12 +25,12 @@ from sanic.response import HTTPResponse
 from sqlalchemy.engine import Engine
 from twilio.request_validator import RequestValidator
 
-from bot.channels import store, unreadable
+from bot.channels import shared_pacing, store, unreadable
 from bot.channels.base import REQUEST_HUMAN_PAYLOAD, LanguageLookup, OnNewMessage, StoredChannel, media_handoff
 from bot.channels.config import WhatsAppConfig, conversation_id
 from bot.channels.outbox import Outbox as ChannelOutbox
 from bot.channels.outbox import OutboxOutput
-from bot.channels.sender import TwilioMessagesClient, whatsapp_status
+from bot.channels.sender import Pacing, TwilioMessagesClient, whatsapp_status
 from bot.channels.text import MAX_BODY_CHARS, as_typed_text, is_opt_out, map_reply, render_menu
 from bot.db import utc_now
 
@@ -168,6 +168,13 @@ class WhatsAppInput(StoredChannel):
         )
         self.config = config
         self._validator = RequestValidator(config.auth_token)
+
+    def make_pacing(self) -> Pacing | None:
+        """The sender number's throughput, shared by every instance when RATE_LIMIT_REDIS_URL is set."""
+        if self.config.sends_per_second is None:
+            return None  # Twilio queues what exceeds the number's rate on its side
+        namespace = f"{self.channel}:{self.config.from_address}"
+        return shared_pacing.pacing(namespace, per_second=self.config.sends_per_second)
 
     def make_client(self) -> TwilioMessagesClient:
         """Twilio's Messages API."""
