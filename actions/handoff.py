@@ -25,23 +25,16 @@ from bot import i18n
 from bot.channels import registry
 from bot.db import utc_now
 from bot.evidence.model import HANDED_TO_STAFF
+from bot.handoff import policy
 from bot.handoff.escalation import escalate, escalation_messages, summarize
 from bot.infodb.session import default_engine
 
 logger = logging.getLogger(__name__)
 
-REASON_BY_INTENT = {
-    "report_emergency": "emergency",
-    "report_labor_abuse": "labor_abuse",
-    "nlu_fallback": "not_understood",
-}
-
-
 def reason_for(tracker: Tracker) -> str:
-    """Why the conversation goes to a person (a reason of ``bot.handoff.store.REASONS``)."""
-    if latest_user_metadata(tracker).get("handoff_reason") == "media":
-        return "media"
-    return REASON_BY_INTENT.get(latest_intent(tracker) or "", "request_human")
+    """Why the conversation goes to a person (``bot.handoff.policy``)."""
+    media = latest_user_metadata(tracker).get("handoff_reason") == policy.MEDIA
+    return policy.reason_for(latest_intent(tracker), media=media)
 
 
 class ActionHandoff(Action):
@@ -98,7 +91,7 @@ class ActionHandoff(Action):
             result.ticket.reason,
             result.ticket.urgent,
         )
-        if reason_for(tracker) == "media":
+        if reason_for(tracker) == policy.MEDIA:
             dispatcher.utter_message(text=i18n.text("media_passed_to_desk", language))
         for message in escalation_messages(result, language):
             dispatcher.utter_message(**message)

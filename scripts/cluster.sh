@@ -15,12 +15,15 @@
 # PostgreSQL database `test`), REDIS_HOST/PORT/DB, RABBITMQ_HOST/PORT/USERNAME/PASSWORD. Ports:
 # CLUSTER_HTTP_PORT (5005), CLUSTER_CONSOLE_PORT (5006), CLUSTER_ACTION_PORT (5055, the action servers'
 # balancer), CLUSTER_BASE_PORT (5100: Rasa servers at +1.., action servers at +51.., console at +99).
-# CLUSTER_MODEL: a trained model to serve (default: scripts/train.sh full).
+# CLUSTER_MODEL: a trained model to serve (default: scripts/train.sh full); CLUSTER_DIR: where its files
+# go (default var/cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 command=${1:-}
-dir=$PWD/var/cluster
+dir=${CLUSTER_DIR:-$PWD/var/cluster}  # another directory runs a second cluster beside it (the tests)
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
 conf=$dir/supervisord.conf
 
 ctl() { supervisorctl -c "$conf" "$@"; }
@@ -120,7 +123,7 @@ stdout_logfile=$dir/evidence.log
 redirect_stderr=true
 
 [program:pidwatch]
-command=bash -c 'while sleep 1; do "$PWD/scripts/cluster.sh" pids >/dev/null 2>&1; done'
+command=bash -c 'while sleep 1; do CLUSTER_DIR="$dir" "$PWD/scripts/cluster.sh" pids >/dev/null 2>&1; done'
 autorestart=true
 stdout_logfile=NONE
 redirect_stderr=true

@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -33,7 +34,6 @@ ACCOUNT_SID = "AC" + "4" * 32
 AUTH_TOKEN = "cluster-test-auth-token-0123456789"
 WEBHOOK_URL = "https://desk.example.org/webhooks/whatsapp/webhook"
 PERSON = "whatsapp:+50255507777"
-PIDS = PROJECT_ROOT / "var" / "cluster"
 
 
 def _free_port() -> int:
@@ -42,9 +42,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _pid(name: str) -> int:
+def _pid(pids: Path, name: str) -> int:
     try:
-        return int((PIDS / f"{name}.pid").read_text().strip() or 0)
+        return int((pids / f"{name}.pid").read_text().strip() or 0)
     except (OSError, ValueError):
         return 0
 
@@ -81,12 +81,15 @@ def schema_url() -> Iterator[str]:
 async def test_the_cluster_answers_survives_a_killed_action_server_and_stops(
     twilio: FakeTwilio, schema_url: str, model_path: str
 ) -> None:
+    # Beside a cluster someone may be running in var/cluster; a short path (supervisord's unix socket).
+    pids = Path(tempfile.mkdtemp(prefix="vc-"))
     http_port, base = _free_port(), 20000 + (os.getpid() % 200) * 100
     env = {
         **os.environ,
         "DATABASE_URL": schema_url,
         "TRACKER_DATABASE_URL": schema_url,
         "CLUSTER_MODEL": model_path,
+        "CLUSTER_DIR": str(pids),
         "CLUSTER_HTTP_PORT": str(http_port),
         "CLUSTER_CONSOLE_PORT": str(_free_port()),
         "CLUSTER_ACTION_PORT": str(_free_port()),
@@ -106,7 +109,7 @@ async def test_the_cluster_answers_survives_a_killed_action_server_and_stops(
     up = await asyncio.to_thread(subprocess.run, [script, "up", "1"], env=env, capture_output=True, text=True, timeout=900)
     try:
         assert up.returncode == 0, up.stderr[-2000:]
-        started = {name: _pid(name) for name in ("rasa-1", "actions-1", "console", "nginx")}
+        started = {name: _pid(pids, name) for name in ("rasa-1", "actions-1", "console", "nginx")}
         assert all(_alive(pid) for pid in started.values()), started
         validator = RequestValidator(AUTH_TOKEN)
         async with httpx.AsyncClient(timeout=30) as http:
@@ -135,9 +138,9 @@ async def test_the_cluster_answers_survives_a_killed_action_server_and_stops(
             assert during, "a message sent while the action server was down got no reply"
 
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and _pid("actions-1") in (0, started["actions-1"]):
+            while time.monotonic() < deadline and _pid(pids, "actions-1") in (0, started["actions-1"]):
                 await asyncio.sleep(0.5)
-            restarted = _pid("actions-1")
+            restarted = _pid(pids, "actions-1")
             assert restarted not in (0, started["actions-1"]) and _alive(restarted), "supervisord did not restart it"
             await asyncio.sleep(8)  # the restarted action server loads its actions
             count = len(twilio.bodies_to(PERSON))
@@ -148,4 +151,4 @@ async def test_the_cluster_answers_survives_a_killed_action_server_and_stops(
         down = await asyncio.to_thread(subprocess.run, [script, "down"], env=env, capture_output=True, text=True)
     assert down.returncode == 0
     assert not any(_alive(pid) for pid in started.values() if pid)
-    assert not list(Path(PIDS).glob("*.pid"))
+    assert not list(pids.glob("*.pid"))

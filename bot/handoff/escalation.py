@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot import i18n
-from bot.handoff import hours, store
+from bot.handoff import hours, policy, store
 
 CANCEL_PAYLOAD = "/handoff_cancel"
-URGENT_REASONS = ("emergency",)
 SUMMARY_TURNS = 10
 SUMMARY_CHARS = 300
 
@@ -66,7 +65,7 @@ def escalate(
     media: dict[str, str] | None = None,
 ) -> Escalation:
     """Open the conversation's ticket (or find the open one), routed by country and language."""
-    urgent = reason in URGENT_REASONS
+    urgent = policy.is_urgent(reason)
     desk = store.route_desk(engine, country=country, language=language)
     ticket, created = store.open_ticket(
         engine,

@@ -17,15 +17,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.db import dialect_insert
+from bot.handoff import policy
 from bot.handoff.tables import desks, messages, metadata, tickets, transitions
 
-QUEUED, WITH_STAFF, CLOSED, CANCELLED = "queued", "with_staff", "closed", "cancelled"
-OPEN_STATES = (QUEUED, WITH_STAFF)
-BOT = "bot"  # the state of a conversation without an open ticket
+# States and reasons are the policy's (bot/handoff/policy.py); the store persists what it allows.
+QUEUED, WITH_STAFF, CLOSED, CANCELLED = policy.QUEUED, policy.WITH_STAFF, policy.CLOSED, policy.CANCELLED
+OPEN_STATES, BOT, REASONS = policy.OPEN_STATES, policy.BOT, policy.REASONS
 # Message kinds: what the person wrote, what staff replied, staff-only notes, and what the system
 # told the person (queue place, hand-back).
 PERSON, STAFF, NOTE, SYSTEM = "person", "staff", "note", "system"
-REASONS = ("request_human", "not_understood", "media", "labor_abuse", "emergency")
 
 
 @dataclass(frozen=True)
@@ -353,10 +353,9 @@ def queue_position(engine: Engine, *, ticket_id: int) -> int:
     return int(count or 0) + 1
 
 
-def _move(
-    engine: Engine, *, ticket_id: int, from_states: tuple[str, ...], to_state: str, actor: str, now: datetime, **values: Any
-) -> Ticket | None:
-    """Change a ticket's state atomically (only from the given states); None when it was not in them."""
+def _move(engine: Engine, *, ticket_id: int, transition: str, actor: str, now: datetime, **values: Any) -> Ticket | None:
+    """Make one of the policy's transitions atomically; None when the ticket was not in a state it starts from."""
+    from_states, to_state = policy.TRANSITIONS[transition]
     with engine.begin() as connection:
         row = connection.execute(sa.select(tickets.c.state).where(tickets.c.id == ticket_id)).first()
         if row is None or row.state not in from_states:
@@ -377,8 +376,7 @@ def take_ticket(engine: Engine, *, ticket_id: int, agent_id: int, now: datetime)
     return _move(
         engine,
         ticket_id=ticket_id,
-        from_states=(QUEUED,),
-        to_state=WITH_STAFF,
+        transition="take",
         actor=f"agent:{agent_id}",
         now=now,
         agent_id=agent_id,
@@ -391,8 +389,7 @@ def transfer_to_agent(engine: Engine, *, ticket_id: int, by_agent: int, to_agent
     return _move(
         engine,
         ticket_id=ticket_id,
-        from_states=OPEN_STATES,
-        to_state=WITH_STAFF,
+        transition="transfer_to_agent",
         actor=f"agent:{by_agent}",
         now=now,
         agent_id=to_agent,
@@ -405,8 +402,7 @@ def transfer_to_desk(engine: Engine, *, ticket_id: int, by_agent: int, desk_id: 
     return _move(
         engine,
         ticket_id=ticket_id,
-        from_states=OPEN_STATES,
-        to_state=QUEUED,
+        transition="transfer_to_desk",
         actor=f"agent:{by_agent}",
         now=now,
         agent_id=None,
@@ -418,7 +414,7 @@ def transfer_to_desk(engine: Engine, *, ticket_id: int, by_agent: int, desk_id: 
 def close_ticket(engine: Engine, *, ticket_id: int, actor: str, now: datetime) -> Ticket | None:
     """Close an open ticket: the conversation goes back to the bot. None when it was not open."""
     return _move(
-        engine, ticket_id=ticket_id, from_states=OPEN_STATES, to_state=CLOSED, actor=actor, now=now, open_key=None, closed_at=now
+        engine, ticket_id=ticket_id, transition="close", actor=actor, now=now, open_key=None, closed_at=now
     )
 
 
@@ -430,8 +426,7 @@ def cancel_ticket(engine: Engine, *, conversation_id: str, now: datetime) -> Tic
     return _move(
         engine,
         ticket_id=ticket.id,
-        from_states=OPEN_STATES,
-        to_state=CANCELLED,
+        transition="cancel",
         actor="person",
         now=now,
         open_key=None,
