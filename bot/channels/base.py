@@ -357,7 +357,10 @@ class StoredChannel(InputChannel, abc.ABC):
 
     async def handed_off(self, incoming: Incoming, output: OutputChannel) -> bool:
         """The one place where human handoff may take a message, before Rasa (True: the desk has it)."""
-        return await self.gate.intercept(incoming, output)
+        decision = await self.gate.intercept(incoming)
+        if decision.reply_key is not None:
+            await output.send_text_message(incoming.conversation_id, i18n.text(decision.reply_key, decision.language))
+        return decision.taken
 
     async def intent_of(self, text: str) -> str | None:
         """The intent the running assistant reads in a text (None without a Rasa agent)."""

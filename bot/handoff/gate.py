@@ -18,9 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from rasa.core.channels.channel import OutputChannel
-
-from bot import i18n
 from bot.handoff import store
 from bot.handoff.escalation import CANCEL_PAYLOAD
 from bot.i18n import languages
@@ -62,6 +59,19 @@ class Incoming:
 def rating_buttons() -> list[dict[str, str]]:
     """The 1–5 rating buttons."""
     return [{"title": str(n), "payload": f"/handoff_rate_{n}"} for n in range(1, 6)]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the gate decided about one message; the channel acts on it (the gate writes to no channel)."""
+
+    taken: bool  # the handoff took the message: the channel runs no bot turn
+    reply_key: str | None = None  # a keyed text (bot.i18n) the channel sends the person
+    language: str | None = None  # the language of that text (the ticket's)
+
+
+TO_THE_BOT = Decision(taken=False)
+TAKEN = Decision(taken=True)
 
 
 class HandoffGate:
@@ -106,24 +116,24 @@ class HandoffGate:
             return False
         return await self.run(store.open_ticket_for, conversation_id=conversation_id) is not None
 
-    async def intercept(self, message: Incoming, output: OutputChannel) -> bool:
-        """True when the message was taken by the handoff: the channel must not run a bot turn."""
+    async def intercept(self, message: Incoming) -> Decision:
+        """Whether the handoff takes the message (the channel must not run a bot turn), and what to tell the person."""
         text = (message.text or "").strip()
         if text in PASS_THROUGH:
             if await self.run(store.cancel_ticket, conversation_id=message.conversation_id, now=self.clock()) is not None:
                 logger.info("handoff cancelled: the person asked to delete their data")
-            return False
+            return TO_THE_BOT
         ticket: store.Ticket | None = await self.run(store.open_ticket_for, conversation_id=message.conversation_id)
         if ticket is None:
-            return await self._rating(message, text, output)
+            return await self._rating(message, text)
         if text == CANCEL_PAYLOAD or languages.fold(text) in CANCEL_WORDS:
             cancelled = await self.run(store.cancel_ticket, conversation_id=message.conversation_id, now=self.clock())
-            if cancelled is not None:
-                await output.send_text_message(message.conversation_id, i18n.text("handoff_cancelled", ticket.language))
-                logger.info("handoff ticket %s cancelled by the person", ticket.id)
-            return True
+            if cancelled is None:
+                return TAKEN
+            logger.info("handoff ticket %s cancelled by the person", ticket.id)
+            return Decision(taken=True, reply_key="handoff_cancelled", language=ticket.language)
         if text.startswith("/handoff_"):
-            return True  # a stale button of an earlier ticket: nothing to do
+            return TAKEN  # a stale button of an earlier ticket: nothing to do
         country = COUNTRY_CHOICE.match(text)
         if ticket.urgent and country is not None:
             # In danger and asked for the country before the desk took over: the bot answers with that
@@ -137,7 +147,7 @@ class HandoffGate:
                 now=self.clock(),
             )
             await self.run(store.set_country, ticket_id=ticket.id, country=country.group(1))
-            return False
+            return TO_THE_BOT
         await self.run(
             store.add_message,
             ticket_id=ticket.id,
@@ -151,7 +161,7 @@ class HandoffGate:
         if not ticket.urgent and message.kind == "text" and text and await self._is_emergency(text):
             if await self.run(store.make_urgent, ticket_id=ticket.id, now=self.clock()):
                 logger.warning("handoff ticket %s is now urgent: an emergency was reported while waiting", ticket.id)
-        return True
+        return TAKEN
 
     async def _is_emergency(self, text: str) -> bool:
         if self.classify is None:
@@ -172,15 +182,16 @@ class HandoffGate:
             return f"[{message.media_content_type or 'unsupported'}]"  # a sticker, a contact card, a poll...
         return message.text or None
 
-    async def _rating(self, message: Incoming, text: str, output: OutputChannel) -> bool:
+    async def _rating(self, message: Incoming, text: str) -> Decision:
+        stale = Decision(taken=text.startswith("/handoff_"))  # a stale handoff button never reaches the bot
         match = RATE_PAYLOAD.match(text) or DIGIT.match(text)
         if match is None:
-            return text.startswith("/handoff_")  # a stale handoff button never reaches the bot
+            return stale
         ticket: store.Ticket | None = await self.run(
             store.awaiting_rating, conversation_id=message.conversation_id, since=self.clock() - RATING_WINDOW
         )
         if ticket is None:
-            return text.startswith("/handoff_")
+            return stale
         if await self.run(store.record_rating, ticket_id=ticket.id, rating=int(match.group(1))):
-            await output.send_text_message(message.conversation_id, i18n.text("handoff_rating_thanks", ticket.language))
-        return True
+            return Decision(taken=True, reply_key="handoff_rating_thanks", language=ticket.language)
+        return TAKEN
