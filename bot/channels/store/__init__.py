@@ -1,0 +1,131 @@
+"""Persistent state of the messaging channels: inbound messages, conversations and the outbox.
+
+All SQL of the channels lives in this package, one module per concern: tables (and states),
+records (and the one mapper of each table), inbound, conversations, replies (the outbox), claims and
+retention; callers use ``store.<name>``. Functions are synchronous (call them through
+``asyncio.to_thread`` from async code), take the engine and keyword-only arguments, and do one
+unit of work each. The tables are created by ``alembic/versions/0002_channel_messages.py`` and
+``0003_channel_names.py`` (claims: ``0006``, the app's language: ``0008``); every row names its
+channel, and each channel's recovery and sender only touch their own rows.
+"""
+
+from __future__ import annotations
+
+from bot.channels.store.claims import recover_claims, release_claims, renew_claims
+from bot.channels.store.conversations import get_conversation, set_last_inbound
+from bot.channels.store.inbound import (
+    _PG_CONVERSATIONS,
+    _PG_NEW_MESSAGES,
+    NewInbound,
+    _acknowledgement_statements,
+    _columns,
+    _inbound_row,
+    claim_inbound,
+    count_inbound,
+    finish_inbound,
+    get_inbound,
+    inbound_status,
+    media_of,
+    record_inbound,
+    record_inbound_many,
+    reset_interrupted,
+    unprocessed,
+)
+from bot.channels.store.records import Conversation, Inbound, OutboxMessage, _conversation, _inbound, _outbox_message
+from bot.channels.store.replies import (
+    claim_message,
+    close_message,
+    due_messages,
+    mark_sent,
+    next_due_at,
+    outbox_messages,
+    outbox_states,
+    queue_reply,
+    record_delivery,
+    schedule_retry,
+)
+from bot.channels.store.retention import forget_conversation, purge_before
+from bot.channels.store.tables import (
+    FAILED,
+    FINAL_OUTBOX_STATES,
+    IGNORED,
+    OPTED_OUT,
+    OUTSIDE_WINDOW,
+    PENDING,
+    PROCESSED,
+    PROCESSING,
+    RECEIVED,
+    SENDING,
+    SENT,
+    UNREACHABLE,
+    WHATSAPP,
+    ButtonMap,
+    channel_engine,
+    conversations,
+    create_all,
+    inbound,
+    metadata,
+    outbox,
+)
+
+__all__ = [
+    "FAILED",
+    "FINAL_OUTBOX_STATES",
+    "IGNORED",
+    "OPTED_OUT",
+    "OUTSIDE_WINDOW",
+    "PENDING",
+    "PROCESSED",
+    "PROCESSING",
+    "RECEIVED",
+    "SENDING",
+    "SENT",
+    "UNREACHABLE",
+    "WHATSAPP",
+    "_PG_CONVERSATIONS",
+    "_PG_NEW_MESSAGES",
+    "ButtonMap",
+    "Conversation",
+    "Inbound",
+    "NewInbound",
+    "OutboxMessage",
+    "_acknowledgement_statements",
+    "_columns",
+    "_conversation",
+    "_inbound",
+    "_inbound_row",
+    "_outbox_message",
+    "channel_engine",
+    "claim_inbound",
+    "claim_message",
+    "close_message",
+    "conversations",
+    "count_inbound",
+    "create_all",
+    "due_messages",
+    "finish_inbound",
+    "forget_conversation",
+    "get_conversation",
+    "get_inbound",
+    "inbound",
+    "inbound_status",
+    "mark_sent",
+    "media_of",
+    "metadata",
+    "next_due_at",
+    "outbox",
+    "outbox_messages",
+    "outbox_states",
+    "purge_before",
+    "queue_reply",
+    "record_delivery",
+    "record_inbound",
+    "record_inbound_many",
+    "recover_claims",
+    "release_claims",
+    "renew_claims",
+    "reset_interrupted",
+    "schedule_retry",
+    "set_last_inbound",
+    "unprocessed",
+]
