@@ -59,7 +59,8 @@ up)
   console_port=${CLUSTER_CONSOLE_PORT:-5006}
   action_port=${CLUSTER_ACTION_PORT:-5055}
   base=${CLUSTER_BASE_PORT:-5100}
-  mkdir -p "$dir/nginx-tmp"
+  # nginx's workers run as an unprivileged user: they must reach the directory and write to nginx-tmp.
+  mkdir -p "$dir/nginx-tmp" && chmod 755 "$dir" && chmod 1777 "$dir/nginx-tmp"
   rm -f "$dir"/*.pid
 
   export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}
@@ -161,7 +162,8 @@ CONF
     echo "  access_log off;"
     echo "  client_body_temp_path $dir/nginx-tmp/body; proxy_temp_path $dir/nginx-tmp/proxy;"
     echo "  fastcgi_temp_path $dir/nginx-tmp/fastcgi; uwsgi_temp_path $dir/nginx-tmp/uwsgi; scgi_temp_path $dir/nginx-tmp/scgi;"
-    echo "  client_max_body_size 1m;"
+    # Bodies stay in memory: webhooks are small; Rasa sends the action server the whole tracker.
+    echo "  client_max_body_size 1m; client_body_buffer_size 1m; proxy_max_temp_file_size 0;"
     echo "  proxy_http_version 1.1; proxy_set_header Connection \"\";"
     echo "  proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
     echo "  proxy_set_header X-Forwarded-Proto \$scheme;"
@@ -171,7 +173,8 @@ CONF
     printf "  upstream actions {"; for i in $(seq 1 "$n"); do printf " server 127.0.0.1:%s max_fails=1 fail_timeout=3s;" $((base + 50 + i)); done; echo " keepalive 16; }"
     echo "  upstream console { server 127.0.0.1:$((base + 99)); }"
     echo "  server { listen 127.0.0.1:$http_port; location / { proxy_pass http://rasa; } }"
-    echo "  server { listen 127.0.0.1:$action_port; location / { proxy_pass http://actions; } }"
+    echo "  server { listen 127.0.0.1:$action_port; client_max_body_size 32m; client_body_buffer_size 32m;"
+    echo "    location / { proxy_pass http://actions; } }"
     echo "  server { listen 127.0.0.1:$console_port; location / { proxy_pass http://console; } }"
     echo "}"
   } >"$dir/nginx.conf"

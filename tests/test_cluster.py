@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -142,7 +143,14 @@ async def test_the_cluster_answers_survives_a_killed_action_server_and_stops(
                 await asyncio.sleep(0.5)
             restarted = _pid(pids, "actions-1")
             assert restarted not in (0, started["actions-1"]) and _alive(restarted), "supervisord did not restart it"
-            await asyncio.sleep(8)  # the restarted action server loads its actions
+            deadline = time.monotonic() + 60  # the restarted action server loads its actions
+            while time.monotonic() < deadline:
+                try:
+                    if (await http.get(f"http://127.0.0.1:{base + 51}/health")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.5)
             count = len(twilio.bodies_to(PERSON))
             await send("cual es el numero de la policia en guatemala")
             after = await replies_after(count)
@@ -152,3 +160,4 @@ async def test_the_cluster_answers_survives_a_killed_action_server_and_stops(
     assert down.returncode == 0
     assert not any(_alive(pid) for pid in started.values() if pid)
     assert not list(pids.glob("*.pid"))
+    shutil.rmtree(pids, ignore_errors=True)
