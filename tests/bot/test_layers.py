@@ -110,3 +110,47 @@ def test_actions_reach_channels_only_through_their_store() -> None:
         "bot.channels", "bot.channels.store", "bot.channels.registry"))
                  for m, deps in graph().items() if m.startswith("actions")}
     assert {m: d for m, d in offenders.items() if d} == {}
+
+
+# Where SQL may be written: the persistence modules (a store, the information database's queries and
+# content import, the engine factory, Rasa's tracker store, the console's read-only transcript of
+# Rasa's events, the evidence consumer's read of Rasa's SQL event broker table).
+PERSISTENCE = (
+    "bot.channels.store.",
+    "bot.handoff.store",
+    "bot.console.store",
+    "bot.console.transcript",
+    "bot.evidence.store",
+    "bot.evidence.consumer",
+    "bot.schedule.store",
+    "bot.infodb.queries",
+    "bot.infodb.content",
+    "bot.infodb.session",
+    "bot.tracker_store",
+)
+_SQL = ("select", "insert", "update", "delete", "text")
+
+
+def _sql_calls(path: Path) -> list[str]:
+    """SQLAlchemy statements built in a file: sa.select(...), table.insert(), sa.text(...), ..."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SQL:
+            owner = node.func.value
+            if isinstance(owner, ast.Name) and owner.id == "sa":
+                found.append(f"sa.{node.func.attr}")
+            elif node.func.attr in ("insert", "update", "delete") and not node.args and not node.keywords:
+                found.append(f"<table>.{node.func.attr}()")
+    return found
+
+
+def test_the_checker_finds_sql(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import sqlalchemy as sa\nq = sa.select(t)\nt.update()\nd.update(x=1)\n", encoding="utf-8")
+    assert _sql_calls(sample) == ["sa.select", "<table>.update()"]
+
+
+def test_no_sql_outside_the_persistence_modules() -> None:
+    offenders = {name: _sql_calls(path) for name, path in _modules().items()
+                 if not name.startswith(PERSISTENCE) and name != "bot.channels.store"}
+    assert {name: calls for name, calls in offenders.items() if calls} == {}
