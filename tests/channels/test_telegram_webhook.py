@@ -1,4 +1,4 @@
-"""Telegram webhook mode: the secret token, durable acknowledgement, duplicates, restarts, privacy."""
+"""Telegram webhook mode's own: registration, the secret token, update ids, privacy (the rest: test_every_channel.py)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,11 @@ import logging
 import pytest
 
 from bot.channels import store
-from tests.channels.conftest import StubBot, eventually
+from tests.channels.conftest import eventually
 from tests.channels.fake_telegram import text_update
-from tests.channels.telegram_harness import SECRET, WEBHOOK_URL, TelegramHarness, start_telegram, stop_telegram
+from tests.channels.telegram_harness import SECRET, WEBHOOK_URL, TelegramHarness
 
 CHAT = 5512345678
-
-
-async def test_an_update_with_the_secret_is_acknowledged_and_answered(tg: TelegramHarness) -> None:
-    response = await tg.post(text_update(CHAT, "hola"))
-    assert response.status_code == 200
-    await eventually(lambda: tg.api.sent)
-    assert tg.api.texts_to(CHAT) == ["echo: hola"]
-    message = tg.bot.received[0]
-    assert message.sender_id == tg.cid(CHAT)
-    assert message.input_channel == "telegram"
 
 
 async def test_the_webhook_is_registered_with_the_secret_at_start(tg: TelegramHarness) -> None:
@@ -43,73 +33,12 @@ async def test_a_missing_or_wrong_secret_gets_403_and_stores_nothing(tg: Telegra
     assert store.get_conversation(tg.engine, conversation_id=tg.cid(CHAT)) is None
 
 
-async def test_a_redelivered_update_is_acknowledged_and_ignored(tg: TelegramHarness) -> None:
-    update = text_update(CHAT, "hola")
-    first = await tg.post(update)
-    await eventually(lambda: tg.api.sent)
-    again = await tg.post(update)
-    assert first.status_code == again.status_code == 200
-    await asyncio.sleep(0.3)
-    assert tg.bot.texts() == ["hola"]
-    assert tg.api.texts_to(CHAT) == ["echo: hola"]
-    assert store.count_inbound(tg.engine) == 1
-
-
-async def test_concurrent_duplicates_are_processed_once(tg: TelegramHarness) -> None:
-    update = text_update(CHAT, "hola")
-    responses = await asyncio.gather(*(tg.post(update) for _ in range(8)))
-    assert {r.status_code for r in responses} == {200}
-    await eventually(lambda: tg.api.sent)
-    await asyncio.sleep(0.3)
-    assert tg.bot.texts() == ["hola"]
-    assert tg.api.texts_to(CHAT) == ["echo: hola"]
-
-
 async def test_update_ids_are_per_bot(tg: TelegramHarness) -> None:
     update = text_update(CHAT, "hola")
     await tg.post(update)
     await eventually(lambda: tg.api.sent)
     stored = store.get_inbound(tg.engine, message_sid=f"tg:{tg.api.bot_id}:{update['update_id']}")
     assert stored is not None and stored.kind == "text"
-
-
-async def test_an_update_stored_before_a_stop_is_processed_at_the_next_start(tg: TelegramHarness) -> None:
-    tg.bot.hold = asyncio.Event()  # the turn never finishes in this process
-    update = text_update(CHAT, "hola")
-    await tg.post(update)
-    await eventually(lambda: tg.bot.received)
-    await stop_telegram(tg)
-    sid = f"tg:{tg.api.bot_id}:{update['update_id']}"
-    assert store.inbound_status(tg.engine, message_sid=sid) == store.RECEIVED  # released at the stop
-    assert tg.api.sent == []
-
-    second = await start_telegram(tg.engine, tg.api, tg.clock, StubBot())
-    try:
-        await eventually(lambda: tg.api.sent)
-        await asyncio.sleep(0.3)
-        assert tg.api.texts_to(CHAT) == ["echo: hola"]
-        assert second.bot.texts() == ["hola"]
-        assert store.inbound_status(tg.engine, message_sid=sid) == store.PROCESSED
-    finally:
-        await stop_telegram(second)
-
-
-async def test_replies_queued_before_a_stop_are_sent_once_after_it(tg: TelegramHarness) -> None:
-    tg.api.fail_next(*([500] * 100))  # the Bot API is down: the replies wait in the outbox
-    tg.bot.replies["hola"] = [{"text": "uno"}, {"text": "dos"}]
-    tg.bot.hold_after = asyncio.Event()  # the replies are queued, the turn is not finished
-    await tg.post(text_update(CHAT, "hola"))
-    await eventually(lambda: len(store.outbox_messages(tg.engine)) == 2)
-    await stop_telegram(tg)
-    tg.api.failures.clear()  # the Bot API is back
-
-    second = await start_telegram(tg.engine, tg.api, tg.clock, StubBot(replies={"hola": [{"text": "uno"}, {"text": "dos"}]}))
-    try:
-        await eventually(lambda: len(tg.api.sent) >= 2)
-        await asyncio.sleep(0.3)
-        assert tg.api.texts_to(CHAT) == ["uno", "dos"]
-    finally:
-        await stop_telegram(second)
 
 
 async def test_chat_ids_names_and_texts_stay_out_of_logs(tg: TelegramHarness, caplog: pytest.LogCaptureFixture) -> None:

@@ -1,4 +1,4 @@
-"""The webhook: signatures, fast durable acknowledgement, duplicates, restarts and privacy."""
+"""The Twilio webhook's own: TwiML, signatures over the form and URL, privacy (the rest: test_every_channel.py)."""
 
 from __future__ import annotations
 
@@ -64,72 +64,6 @@ async def test_a_signature_for_other_fields_or_another_url_is_refused(harness: H
     for signature in (signed_other_body, signed_other_url):
         assert (await harness.post(form, signature=signature)).status_code == 403
     assert store.count_inbound(harness.engine) == 0
-
-
-async def test_a_redelivered_message_sid_is_acknowledged_and_ignored(harness: Harness) -> None:
-    sid = new_sid()
-    first = await harness.send(PERSON, "hola", sid=sid)
-    await eventually(lambda: harness.twilio.sent)
-    again = await harness.send(PERSON, "hola", sid=sid)
-    assert first.status_code == again.status_code == 200
-    assert again.text.endswith("<Response/>")
-    await asyncio.sleep(0.3)
-    assert len(harness.bot.received) == 1
-    assert len(harness.twilio.sent) == 1
-    assert store.count_inbound(harness.engine) == 1
-
-
-async def test_concurrent_duplicates_are_processed_once(harness: Harness) -> None:
-    sid = new_sid()
-    responses = await asyncio.gather(*(harness.send(PERSON, "hola", sid=sid) for _ in range(8)))
-    assert {r.status_code for r in responses} == {200}
-    await eventually(lambda: harness.twilio.sent)
-    await asyncio.sleep(0.3)
-    assert len(harness.bot.received) == 1
-    assert len(harness.twilio.sent) == 1
-
-
-async def test_a_message_acknowledged_before_a_stop_is_processed_at_the_next_start(harness: Harness) -> None:
-    harness.bot.hold = asyncio.Event()  # the turn never finishes in this process
-    sid = new_sid()
-    await harness.send(PERSON, "hola", sid=sid)
-    await eventually(lambda: harness.bot.received)
-    await stop_harness(harness)
-    assert store.inbound_status(harness.engine, message_sid=sid) == store.RECEIVED  # released at the stop
-    assert harness.twilio.sent == []
-
-    second = await start_harness(harness.engine, harness.twilio, harness.clock, StubBot(), provider=harness.provider)
-    try:
-        await eventually(lambda: harness.twilio.sent)
-        await asyncio.sleep(0.3)
-        assert [m.body for m in harness.twilio.sent] == ["echo: hola"]
-        assert second.bot.texts() == ["hola"]
-        assert store.inbound_status(harness.engine, message_sid=sid) == store.PROCESSED
-    finally:
-        await stop_harness(second)
-
-
-async def test_replies_queued_before_a_stop_are_not_sent_twice_after_it(harness: Harness) -> None:
-    harness.twilio.fail_next(*([500] * 100))  # Twilio is down: the reply waits in the outbox
-    harness.bot.replies["hola"] = [{"text": "uno"}, {"text": "dos"}]
-    harness.bot.hold_after = asyncio.Event()  # the replies are queued, the turn is not finished
-    sid = new_sid()
-    await harness.send(PERSON, "hola", sid=sid)
-    await eventually(lambda: len(store.outbox_messages(harness.engine)) == 2)
-    await stop_harness(harness)
-    assert store.inbound_status(harness.engine, message_sid=sid) == store.RECEIVED  # released at the stop
-    harness.twilio.failures.clear()  # Twilio is back
-
-    second = await start_harness(
-        harness.engine, harness.twilio, harness.clock, StubBot(replies={"hola": [{"text": "uno"}, {"text": "dos"}]}),
-        provider=harness.provider,
-    )
-    try:
-        await eventually(lambda: len(harness.twilio.sent) >= 2)
-        await asyncio.sleep(0.3)
-        assert [m.body for m in harness.twilio.sent] == ["uno", "dos"]
-    finally:
-        await stop_harness(second)
 
 
 async def test_a_message_stored_but_never_started_is_processed_at_start(harness: Harness) -> None:
