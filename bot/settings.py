@@ -9,7 +9,13 @@ from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "token", "test"}
+# The one list of values that are not secrets (every settings section checks its secrets against it).
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "token", "test", "key", "password"})
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether a secret setting holds a placeholder rather than a real secret."""
+    return value.strip().lower() in PLACEHOLDER_SECRETS
 
 
 class SettingsError(RuntimeError):
@@ -56,7 +62,7 @@ def load_settings() -> Settings:
         rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN", ""),
         audit_retention_days=int_setting("AUDIT_RETENTION_DAYS", 365, 1),
     )
-    if settings.is_production and settings.rasa_auth_token.lower() in _PLACEHOLDER_SECRETS:
+    if settings.is_production and is_placeholder(settings.rasa_auth_token):
         raise SettingsError("RASA_AUTH_TOKEN must be set to a real secret in production")
     return settings
 

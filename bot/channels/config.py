@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.settings import SettingsError
+from bot.settings import SettingsError, is_placeholder
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +18,6 @@ DEFAULT_API_BASE_URL = "https://api.twilio.com"
 DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org"
 WHATSAPP_PREFIX = "whatsapp:"
 _DEVELOPMENT_KEY = "development-only-conversation-id-key"
-_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "token", "test", "key", _DEVELOPMENT_KEY}
 _REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "TWILIO_WEBHOOK_URL")
 
 
@@ -84,7 +83,7 @@ def conversation_id_key(env: Mapping[str, str]) -> str:
     """CONVERSATION_ID_KEY; a placeholder is refused in production and replaced in development."""
     key = env.get("CONVERSATION_ID_KEY", "")
     production = env.get("VENTANILLA_ENV", "development") == "production"
-    if key.lower() in _PLACEHOLDERS or len(key) < 16:
+    if is_placeholder(key) or key == _DEVELOPMENT_KEY or len(key) < 16:
         if production:
             raise SettingsError("CONVERSATION_ID_KEY must be a real secret (16+ characters) in production")
         logger.warning("CONVERSATION_ID_KEY is unset or a placeholder: using the development key")

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.i18n import languages
-from bot.settings import PROJECT_ROOT, SettingsError, int_setting
+from bot.settings import PROJECT_ROOT, SettingsError, int_setting, is_placeholder
 
-_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "token", "test"}
 DEFAULT_RASA_URL = "http://127.0.0.1:5005/webhooks/rest/webhook"
 
 
@@ -52,7 +51,7 @@ def load_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSe
     env = os.environ if environ is None else environ
     production = env.get("VENTANILLA_ENV", "development") == "production"
     secret = env.get("CONSOLE_SECRET", "")
-    if secret.lower() in _PLACEHOLDERS:
+    if is_placeholder(secret):
         if production:
             raise SettingsError("CONSOLE_SECRET must be set to a real secret in production")
         secret = stored_secret(PROJECT_ROOT / "var" / "console-secret")
