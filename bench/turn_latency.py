@@ -96,7 +96,7 @@ def moodbot_model() -> Path:
     if found:
         return found[-1]
     shutil.rmtree(MOODBOT_DIR, ignore_errors=True)
-    MOODBOT_DIR.parent.mkdir(parents=True, exist_ok=True)
+    MOODBOT_DIR.mkdir(parents=True, exist_ok=True)  # rasa init refuses a directory that does not exist
     subprocess.run([sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(MOODBOT_DIR)],
                    check=True, capture_output=True)
     found = sorted(models.glob("*.tar.gz"))
