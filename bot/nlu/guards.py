@@ -22,9 +22,14 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import rasa_speedups
 from bot.nlu.danger import RESCUE_LOOKUP, WEAK_LOOKUP, load_lexicon
 from bot.nlu.language_detector import LANGUAGE, LANGUAGE_SUPPORTED
 from bot.settings import PROJECT_ROOT
+
+# The Rasa server imports this module when it loads the model (MessageGuard is the first component):
+# the place to remove the per-turn work Rasa 3.6 repeats (bot/rasa_speedups.py).
+rasa_speedups.install()
 
 UNSUPPORTED_LANGUAGE_INTENT = "unsupported_language"
 FALLBACK_INTENT = "nlu_fallback"
