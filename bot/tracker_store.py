@@ -20,6 +20,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
+from bot.db import sqlite_fast_commits
 from bot.privacy import DELETE_ACTION
 from bot.settings import get_settings
 
@@ -65,6 +66,9 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             query=dict(parsed.query) or None,
             **kwargs,
         )
+        # make run's SQLite: kept-open connections, commits that do not wait for the disk (bot/db.py).
+        self.engine: sa.engine.Engine = sqlite_fast_commits(self.engine)  # type: ignore[has-type]
+        self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Save new events, or erase the conversation when this turn asked for it."""

@@ -24,7 +24,7 @@ def test_development_endpoints_expand_the_action_server_url(monkeypatch: pytest.
     endpoints = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.yml"))
     assert endpoints.action.url == "http://127.0.0.1:5055/webhook"
     assert endpoints.tracker_store.type == "bot.tracker_store.PrivacySQLTrackerStore"
-    assert endpoints.event_broker.type == "SQL"  # counted by python -m bot.evidence consume
+    assert endpoints.event_broker.type == "bot.evidence.sql_broker.SQLEventBroker"  # counted by bot.evidence consume
 
 
 async def test_production_endpoints_use_postgresql_and_redis(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -114,7 +114,7 @@ def test_actions_reach_channels_only_through_their_store() -> None:
 
 # Where SQL may be written: the persistence modules (a store, the information database's queries and
 # content import, the engine factory, Rasa's tracker store, the console's read-only transcript of
-# Rasa's events, the evidence consumer's read of Rasa's SQL event broker table).
+# Rasa's events, the evidence consumer's read of Rasa's SQL event broker table and make run's broker).
 PERSISTENCE = (
     "bot.channels.store.",
     "bot.handoff.store",
@@ -122,6 +122,7 @@ PERSISTENCE = (
     "bot.console.transcript",
     "bot.evidence.store",
     "bot.evidence.consumer",
+    "bot.evidence.sql_broker",
     "bot.schedule.store",
     "bot.infodb.queries",
     "bot.infodb.content",
