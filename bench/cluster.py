@@ -177,9 +177,6 @@ def count(engine: sa.engine.Engine, twilio: FakeTwilio, result: Round) -> dict[s
         rows = connection.execute(sa.text(
             "SELECT o.id, o.conversation_id, o.source_sid, o.status, o.provider_sid FROM channel_outbox o"
             " WHERE o.source_sid = ANY(:sids) ORDER BY o.id"), {"sids": sids}).all()
-        unclosed = connection.scalar(sa.text(
-            "SELECT count(*) FROM channel_inbound WHERE message_sid = ANY(:sids) AND status NOT IN"
-            " ('processed', 'ignored', 'failed')"), {"sids": sids})
     replied = {row.source_sid for row in rows if row.status == "sent"}
     lost = len(set(sids) - replied)  # acknowledged, never answered
     sent_rows = [row for row in rows if row.status == "sent"]
@@ -193,8 +190,7 @@ def count(engine: sa.engine.Engine, twilio: FakeTwilio, result: Round) -> dict[s
         per_conversation[row.conversation_id].append(arrival.get(row.provider_sid, -1))
     for positions in per_conversation.values():
         out_of_order += sum(1 for a, b in pairwise(positions) if b < a)
-    return {"replied": len(replied), "lost": lost, "duplicated": duplicated, "out_of_order": out_of_order,
-            "unclosed": unclosed}
+    return {"replied": len(replied), "lost": lost, "duplicated": duplicated, "out_of_order": out_of_order}
 
 
 async def run_rounds(args: argparse.Namespace) -> int:

@@ -29,12 +29,12 @@ conf=$dir/supervisord.conf
 ctl() { supervisorctl -c "$conf" "$@"; }
 
 write_pids() {
-  # supervisord knows each program's pid; var/cluster/<name>.pid mirrors it (0 while restarting).
-  local name pid
-  ctl status 2>/dev/null | awk '{print $1}' | while read -r name; do
-    pid=$(ctl pid "$name" 2>/dev/null || echo 0)
-    echo "$pid" >"$dir/$name.pid.tmp" && mv "$dir/$name.pid.tmp" "$dir/$name.pid"
-  done
+  # supervisord knows each program's pid; var/cluster/<name>.pid mirrors it (0 while restarting). One
+  # `supervisorctl status` per call: its lines read "<name> RUNNING pid <n>, uptime ..." .
+  ctl status 2>/dev/null | awk '{ pid = ($2 == "RUNNING") ? $4 : "0"; sub(",", "", pid); print $1, pid }' |
+    while read -r name pid; do
+      echo "$pid" >"$dir/$name.pid.tmp" && mv "$dir/$name.pid.tmp" "$dir/$name.pid"
+    done
 }
 
 case "$command" in

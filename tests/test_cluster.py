@@ -13,7 +13,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -28,6 +27,7 @@ from twilio.request_validator import RequestValidator
 
 from bot import i18n
 from bot.settings import PROJECT_ROOT
+from bot.tools.action_server import free_port
 from tests.channels.fake_twilio import FakeTwilio
 from tests.services import POSTGRES_URL, require
 
@@ -35,12 +35,6 @@ ACCOUNT_SID = "AC" + "4" * 32
 AUTH_TOKEN = "cluster-test-auth-token-0123456789"
 WEBHOOK_URL = "https://desk.example.org/webhooks/whatsapp/webhook"
 PERSON = "whatsapp:+50255507777"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _pid(pids: Path, name: str) -> int:
@@ -84,7 +78,7 @@ async def test_the_cluster_answers_survives_a_killed_action_server_and_stops(
 ) -> None:
     # Beside a cluster someone may be running in var/cluster; a short path (supervisord's unix socket).
     pids = Path(tempfile.mkdtemp(prefix="vc-"))
-    http_port, base = _free_port(), 20000 + (os.getpid() % 200) * 100
+    http_port, base = free_port(), 20000 + (os.getpid() % 200) * 100
     env = {
         **os.environ,
         "DATABASE_URL": schema_url,
@@ -92,8 +86,8 @@ async def test_the_cluster_answers_survives_a_killed_action_server_and_stops(
         "CLUSTER_MODEL": model_path,
         "CLUSTER_DIR": str(pids),
         "CLUSTER_HTTP_PORT": str(http_port),
-        "CLUSTER_CONSOLE_PORT": str(_free_port()),
-        "CLUSTER_ACTION_PORT": str(_free_port()),
+        "CLUSTER_CONSOLE_PORT": str(free_port()),
+        "CLUSTER_ACTION_PORT": str(free_port()),
         "CLUSTER_BASE_PORT": str(base),
         "RASA_AUTH_TOKEN": f"cluster-{uuid.uuid4().hex}",
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,

@@ -134,10 +134,8 @@ class StoredChannel(InputChannel, abc.ABC):
         """How fast the sender may post (None: as fast as the provider takes them)."""
         return None
 
-    @staticmethod
-    def sender_buttons(conversation: store.Conversation, message: store.OutboxMessage) -> list[dict[str, str]]:
-        """The buttons sent beside a message's text (none: they are in the text, as a numbered menu)."""
-        return no_buttons(conversation, message)
+    # The buttons sent beside a message's text (none: they are in the text, as a numbered menu).
+    sender_buttons = staticmethod(no_buttons)
 
     def make_sender(self, client: MessagesClient) -> OutboxSender:
         """The outbox sender of this channel."""

@@ -20,8 +20,7 @@ from bot.db import utc_now
 T = TypeVar("T")
 
 
-class UnknownChannelError(ValueError):
-    """Raised for a channel that cannot be written to from outside a turn."""
+UnknownChannelError = registry.UnknownChannelError  # a channel the console cannot write to
 
 
 class ThreadRunner:
@@ -40,9 +39,5 @@ def output_for(
     channel: str, engine: Engine, *, conversation_id: str, source_ref: str, clock: Callable[[], datetime] = utc_now
 ) -> OutputChannel:
     """The output of `channel` for one conversation; `source_ref` makes a retried send idempotent."""
-    try:
-        spec = registry.get(channel)
-    except registry.UnknownChannelError:
-        raise UnknownChannelError(f"cannot send to the {channel!r} channel from the console") from None
-    runner = ThreadRunner(engine)
-    return spec.load().console_output(runner, conversation_id=conversation_id, source_ref=source_ref, clock=clock)
+    channel_class = registry.get(channel).load()  # UnknownChannelError: not a messaging channel
+    return channel_class.console_output(ThreadRunner(engine), conversation_id=conversation_id, source_ref=source_ref, clock=clock)
