@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.alerts import store as alerts_store
 from bot.channels import store as channel_store
 from bot.handoff import store as handoff_store
 from bot.infodb.session import default_engine
@@ -26,8 +27,8 @@ class ActionDeleteMyData(Action):
     (``bot.tracker_store.PrivacySQLTrackerStore``) deletes every stored event of a conversation
     whose new events include this action, instead of saving them. The confirmation is uttered by
     the rule before this action, so the person sees it even though nothing of the turn is kept.
-    The person's handoff tickets (with transcripts and staff notes) and what the messaging channel
-    kept of their messages are deleted here.
+    The person's handoff tickets (with transcripts and staff notes), what the messaging channel
+    kept of their messages and their alert subscriptions are deleted here.
     """
 
     def __init__(self, engine: Engine | None = None) -> None:
@@ -46,6 +47,7 @@ class ActionDeleteMyData(Action):
         try:
             removed = await asyncio.to_thread(handoff_store.delete_conversation, engine, conversation_id=tracker.sender_id)
             replies = await asyncio.to_thread(channel_store.forget_conversation, engine, conversation_id=tracker.sender_id)
+            await asyncio.to_thread(alerts_store.forget_conversation, engine, conversation_id=tracker.sender_id)
         except SQLAlchemyError as err:
             logger.error("deleting handoff and channel records failed (%s); the purge will remove them", type(err).__name__)
         else:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
 from bot import i18n
 from bot.i18n import languages
 from bot.infodb.freshness import SourceAge
+from bot.infodb.models import REGIONAL
 from bot.infodb.queries import AnswerView, HelpPointView, HotlineView
 
 Message = dict[str, Any]
@@ -18,6 +20,12 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def person_button(language: str) -> dict[str, str]:
     """The button that asks for a person."""
     return {"title": i18n.text("talk_to_person_button", language), "payload": "/request_human"}
+
+
+def alerts_button(language: str, country: str, topic: str) -> dict[str, str]:
+    """The button that subscribes to alerts on a country's topic (actions/alerts.py)."""
+    entities = json.dumps({"country": country, "alert_topic": topic}, separators=(",", ":"))
+    return {"title": i18n.text("alerts_offer_button", language), "payload": f"/subscribe_alerts{entities}"}
 
 
 def answer_messages(view: AnswerView, language: str, offer_person: bool = True) -> list[Message]:
@@ -34,6 +42,8 @@ def answer_messages(view: AnswerView, language: str, offer_person: bool = True) 
         messages.append({"text": "\n".join(notes)})
     source_line = _source_line(view, language)
     buttons = [person_button(language)] if offer_person else []
+    if offer_person and view.country != REGIONAL:  # a country's answer may change: offer alerts about it
+        buttons.append(alerts_button(language, view.country, view.topic))
     messages.append({"text": f"*{view.title}*\n{view.body}\n\n{source_line}", "buttons": buttons})
     return messages
 

@@ -23,10 +23,14 @@ from sanic import Blueprint
 from sqlalchemy.engine import Engine
 
 from bot import i18n
-from bot.channels import store, unreadable
+from bot.alerts import store as alerts_store
+from bot.alerts.sender import AlertSender
+from bot.alerts.settings import alert_settings
+from bot.channels import registry, store, unreadable
 from bot.channels.outbox import Outbox, OutboxOutput
 from bot.channels.runner import StoreRunner
 from bot.channels.sender import MessagesClient, OutboxSender, Pacing, no_buttons
+from bot.channels.text import is_opt_out
 from bot.db import utc_now
 from bot.handoff.gate import HandoffGate, Incoming
 from bot.settings import get_settings
@@ -78,12 +82,14 @@ class StoredChannel(InputChannel, abc.ABC):
         claim_lease: float = CLAIM_LEASE_SECONDS,
         turn_recorded: TurnLookup | None = None,
         max_turns: int = MAX_CONCURRENT_TURNS,
+        alert_options: dict[str, Any] | None = None,
     ) -> None:
         """Injectable collaborators default to DATABASE_URL, the provider's API and the tracker store.
 
         `claim_lease` (seconds): how long the claims of an instance that stopped without
         releasing them (a crash) stay untouched before another instance takes them over.
         `max_turns`: how many turns run at once; the others wait, stored and unclaimed.
+        `alert_options`: passed to the channel's ``AlertSender`` (tests: a shorter poll).
         """
         self._engine = engine
         self._db: StoreRunner | None = None
@@ -96,6 +102,9 @@ class StoredChannel(InputChannel, abc.ABC):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sender: OutboxSender | None = None
         self._sender_task: asyncio.Task[Any] | None = None
+        self._alert_options = alert_options or {}
+        self._alerts: AlertSender | None = None
+        self._alerts_task: asyncio.Task[Any] | None = None
         self._agent: Any = None
         self._start_task: asyncio.Task[None] | None = None
         self._turn_recorded = turn_recorded
@@ -150,6 +159,17 @@ class StoredChannel(InputChannel, abc.ABC):
             clock=self.clock,
             owner=self.instance_id,
             **options,
+        )
+
+    def make_alert_sender(self, client: MessagesClient, pacing: Pacing) -> AlertSender:
+        """The alert sender of this channel: same API client and pacing as the replies."""
+        settings = alert_settings()
+        options: dict[str, Any] = {
+            "templates": settings.whatsapp_templates, "per_second": settings.per_second, **self._alert_options,
+        }
+        return AlertSender(
+            self.db, client, spec=registry.get(self.channel), pacing=pacing, clock=self.clock,
+            owner=self.instance_id, claim_lease=self.claim_lease, **options,
         )
 
     @abc.abstractmethod
@@ -230,6 +250,8 @@ class StoredChannel(InputChannel, abc.ABC):
         await self.db(store.recover_claims, stale_before=self.clock() - self.claim_lease, channel=self.channel)
         self._sender = self.make_sender(self.messages_client)
         self._sender_task = asyncio.create_task(self._sender.run_forever())
+        self._alerts = self.make_alert_sender(self.messages_client, self._sender.pacing)
+        self._alerts_task = asyncio.create_task(self._alerts.run_forever())
         self._keeper_task = asyncio.create_task(self._keep_claims())
         await self._process_unprocessed()
         await self.on_start()
@@ -255,6 +277,12 @@ class StoredChannel(InputChannel, abc.ABC):
     async def stop(self) -> None:
         """Stop the sender and the turns in flight; their claims are released for the next start."""
         await self.on_stop()
+        if self._alerts is not None and self._alerts_task is not None:
+            self._alerts.request_stop()  # finish the posts in flight, like the replies below
+            try:
+                await asyncio.wait_for(asyncio.shield(self._alerts_task), timeout=SEND_GRACE_SECONDS)
+            except Exception:  # timed out: its claims become 'unconfirmed' after the lease, never sent twice
+                pass
         if self._sender is not None and self._sender_task is not None:
             # Let a send already handed to the provider finish and be recorded, so that a clean stop
             # (a deploy) does not send it again at the next start.
@@ -263,13 +291,15 @@ class StoredChannel(InputChannel, abc.ABC):
                 await asyncio.wait_for(asyncio.shield(self._sender_task), timeout=SEND_GRACE_SECONDS)
             except Exception:  # timed out or failed: cancelled below, recovered at the next start
                 pass
-        tasks = [*self._tasks, *(t for t in (self._sender_task, self._keeper_task) if t is not None)]
+        tasks = [*self._tasks, *(t for t in (self._sender_task, self._keeper_task, self._alerts_task) if t is not None)]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._db is not None:
             try:
                 await self.db(store.release_claims, owner=self.instance_id, channel=self.channel)
+                if self._alerts is not None and self._alerts.stopped_cleanly:
+                    await self._alerts.stop()
             except Exception as err:  # a crash-like stop: the lease recovers the claims later
                 logger.error("%s claims not released: %s", self.channel, type(err).__name__)
         if self._sender is not None:
@@ -279,7 +309,8 @@ class StoredChannel(InputChannel, abc.ABC):
         if self._db is not None:
             self._db.close()
             self._db = None
-        self._start_task = self._sender_task = self._keeper_task = None
+        self._start_task = self._sender_task = self._keeper_task = self._alerts_task = None
+        self._alerts = None
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(coroutine)
@@ -352,6 +383,16 @@ class StoredChannel(InputChannel, abc.ABC):
             message.conversation_id, i18n.text(unreadable.REPLY_KEYS[why], language), [person_button(language)]
         )
         return store.PROCESSED
+
+    async def stops_alerts(self, message: store.Inbound, text: str | None, output: OutputChannel) -> bool:
+        """An opt-out word (in any of the five languages) from a person with alerts stops them, and says so."""
+        if not is_opt_out(text):
+            return False
+        if not await self.db(alerts_store.stop, conversation_id=message.conversation_id, now=self.clock()):
+            return False
+        language = await self.language_of(message.conversation_id) or message.app_language
+        await output.send_text_message(message.conversation_id, i18n.text("alerts_stopped", language))
+        return True
 
     async def handed_off(self, incoming: Incoming, output: OutputChannel) -> bool:
         """The one place where human handoff may take a message, before Rasa (True: the desk has it)."""

@@ -99,7 +99,17 @@ class TwilioMessagesClient:
 
     async def send(self, *, to: str, body: str, buttons: Sequence[Button] = ()) -> str | None:
         """Post one message (buttons are already a numbered menu in the body); return Twilio's message SID."""
-        data = {"From": self.config.from_address, "To": to, "Body": body, "StatusCallback": self.config.status_url}
+        return await self._post({"From": self.config.from_address, "To": to, "Body": body})
+
+    async def send_template(self, *, to: str, content_sid: str, variables: Mapping[str, str]) -> str | None:
+        """Post an approved template (WhatsApp outside the 24-hour window): ``ContentSid`` and ``ContentVariables``."""
+        return await self._post(
+            {"From": self.config.from_address, "To": to, "ContentSid": content_sid,
+             "ContentVariables": json.dumps(dict(variables), ensure_ascii=False)}
+        )
+
+    async def _post(self, data: dict[str, str]) -> str | None:
+        data = {**data, "StatusCallback": self.config.status_url}
         try:
             async with self._client().post(self.config.messages_url, data=data) as response:
                 status = response.status

@@ -427,6 +427,8 @@ class TelegramInput(StoredChannel):
         kind = TEXT if message.kind == BUTTON else message.kind
         if await self.handed_off(self.incoming(message, text, kind=kind), output):
             return store.PROCESSED  # the desk has the conversation: the bot stays silent
+        if message.kind == TEXT and await self.stops_alerts(message, text, output):
+            return store.PROCESSED
         if message.kind == MEDIA:
             # The assistant reads text only: a voice note, photo or document goes to a person (file id kept).
             text, metadata = REQUEST_HUMAN_PAYLOAD, media_handoff(message)

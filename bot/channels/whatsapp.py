@@ -25,6 +25,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.engine import Engine
 from twilio.request_validator import RequestValidator
 
+from bot.alerts import store as alerts_store
 from bot.channels import shared_pacing, store, unreadable
 from bot.channels.base import REQUEST_HUMAN_PAYLOAD, LanguageLookup, OnNewMessage, StoredChannel, media_handoff
 from bot.channels.config import WhatsAppConfig, conversation_id
@@ -235,7 +236,8 @@ class WhatsAppInput(StoredChannel):
             return response.text("forbidden", status=403)
         provider_sid, delivery_status = form.get("MessageSid", ""), form.get("MessageStatus", "")
         if provider_sid and delivery_status:
-            await self.db(store.record_delivery, provider_sid=provider_sid, delivery_status=delivery_status)
+            if not await self.db(store.record_delivery, provider_sid=provider_sid, delivery_status=delivery_status):
+                await self.db(alerts_store.record_delivery, provider_sid=provider_sid, delivery_status=delivery_status)
         return response.text(EMPTY_TWIML, content_type="text/xml")
 
     # -- turns -----------------------------------------------------------------------------
@@ -249,6 +251,7 @@ class WhatsAppInput(StoredChannel):
             # cancels the request below.
             conversation = await self.db(store.get_conversation, conversation_id=message.conversation_id)
             if conversation is None or conversation.opted_out:
+                await self.db(alerts_store.stop, conversation_id=message.conversation_id, now=self.clock())
                 return store.IGNORED
         text, metadata = await self._user_text(message)
         if await self.handed_off(self.incoming(message, text), output):

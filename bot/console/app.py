@@ -14,7 +14,16 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.console import i18n, views_account, views_admin, views_auth, views_chat, views_desk, views_evidence
+from bot.console import (
+    i18n,
+    views_account,
+    views_admin,
+    views_alerts,
+    views_auth,
+    views_chat,
+    views_desk,
+    views_evidence,
+)
 from bot.console.web import HERE, MAX_FORM_BYTES, Console, after_response, before_request, too_large_message
 from bot.privacy.purge import scheduled_purge
 from bot.schedule.daily import DailyJob
@@ -31,7 +40,7 @@ def create_app(state: Console, name: str | None = None) -> Sanic:
     app.register_middleware(before_request, "request")
     app.register_middleware(after_response, "response")
     app.static("/static", str(HERE / "static"), name="static")
-    for module in (views_auth, views_account, views_admin, views_chat, views_desk, views_evidence):
+    for module in (views_auth, views_account, views_admin, views_alerts, views_chat, views_desk, views_evidence):
         app.blueprint(module.blueprint)
 
     jobs: list[asyncio.Task[None]] = []

@@ -124,6 +124,7 @@ PERSISTENCE = (
     "bot.evidence.consumer",
     "bot.evidence.sql_broker",
     "bot.schedule.store",
+    "bot.alerts.store",
     "bot.infodb.queries",
     "bot.infodb.content",
     "bot.infodb.session",

@@ -20,6 +20,8 @@ class Sent:
     to: str
     body: str
     status_callback: str
+    content_sid: str = ""  # an approved template (what may go outside WhatsApp's 24-hour window)
+    content_variables: str = ""
 
 
 @dataclass
@@ -68,11 +70,15 @@ class FakeTwilio:
         if self.failure_rate and self.rng.random() < self.failure_rate:
             return web.json_response({"code": 20500}, status=self.rng.choice([429, 500, 503]))
         form = await request.post()
-        missing = [name for name in ("From", "To", "Body") if not form.get(name)]
+        missing = [name for name in ("From", "To") if not form.get(name)]
+        if not form.get("Body") and not form.get("ContentSid"):  # Twilio: a message needs a Body or a ContentSid
+            missing.append("Body")
         if missing:
             return web.json_response({"code": 21602, "missing": missing}, status=400)
         sid = f"SM{len(self.sent):032x}"
-        self.sent.append(Sent(sid, str(form["From"]), str(form["To"]), str(form["Body"]), str(form.get("StatusCallback", ""))))
+        self.sent.append(Sent(sid, str(form["From"]), str(form["To"]), str(form.get("Body", "")),
+                              str(form.get("StatusCallback", "")), str(form.get("ContentSid", "")),
+                              str(form.get("ContentVariables", ""))))
         return web.json_response({"sid": sid, "status": "queued"}, status=201)
 
     async def _report(self, _request: web.Request) -> web.Response:
