@@ -388,9 +388,11 @@ class StoredChannel(InputChannel, abc.ABC):
         """An opt-out word (in any of the five languages) from a person with alerts stops them, and says so."""
         if not is_opt_out(text):
             return False
-        if not await self.db(alerts_store.stop, conversation_id=message.conversation_id, now=self.clock()):
+        active = await self.db(alerts_store.active_subscriptions, conversation_id=message.conversation_id, now=self.clock())
+        if not active:
             return False
-        language = await self.language_of(message.conversation_id) or message.app_language
+        await self.db(alerts_store.stop, conversation_id=message.conversation_id, now=self.clock())
+        language = await self.language_of(message.conversation_id) or active[0].language
         await output.send_text_message(message.conversation_id, i18n.text("alerts_stopped", language))
         return True
 

@@ -245,6 +245,7 @@ class TelegramInput(StoredChannel):
         sender_options: dict[str, Any] | None = None,
         gate: HandoffGate | None = None,
         setup_retry: float = 5.0,
+        **options: Any,
     ) -> None:
         """Injectable collaborators default to DATABASE_URL, Telegram's Bot API and the tracker's language slot."""
         super().__init__(
@@ -254,6 +255,7 @@ class TelegramInput(StoredChannel):
             language_of=language_of,
             sender_options=sender_options,
             gate=gate,
+            **options,
         )
         self.config = config
         self.setup_retry = setup_retry

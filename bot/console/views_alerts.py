@@ -130,7 +130,7 @@ async def _alert_page(request: Request, alert_id: int, *, error: str | None = No
     staff = request.ctx.staff
     await state.audit(request, "alert_viewed", target=f"alert:{alert_id}")
     return render(request, "alert.html", status=status, alert=alert, error=error, notice=notice,
-                  audience=_audience_table(dict(counts)), missing=_missing(alert.texts, dict(counts), alert.fallback_language),
+                  audience=_audience_table(dict(counts)), missing=[i18n.language_name(code) for code in _missing(alert.texts, dict(counts), alert.fallback_language)],
                   language_name=i18n.language_name, country=i18n.country_name(alert.country) if alert.country else None,
                   topic=i18n.word(i18n.TOPICS, alert.topic) if alert.topic else None,
                   may_approve=alert.status == "draft" and alert.created_by != staff.id,

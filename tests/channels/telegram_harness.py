@@ -71,6 +71,7 @@ async def start_telegram(
     pacing: Pacing | None = None,
     gate: HandoffGate | None = None,
     agent: Any = None,
+    **options: Any,
 ) -> TelegramHarness:
     """Serve a fresh channel instance (a fresh process, as far as the channel knows).
 
@@ -94,6 +95,7 @@ async def start_telegram(
         },
         gate=gate,
         setup_retry=0.1,
+        **options,
     )
     app = Sanic(f"tg_{uuid.uuid4().hex[:8]}")
     app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/telegram")
