@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -26,6 +27,9 @@ from bot.channels.sender import MessagesClient, Pacing, PermanentSendError, Retr
 from bot.db import utc_now
 
 logger = logging.getLogger(__name__)
+
+# How often a sender gives up the claims of crashed instances and closes finished alerts.
+HOUSEKEEPING_SECONDS = 10.0
 
 
 class TemplateClient(Protocol):
@@ -50,7 +54,7 @@ class AlertSender:
         *,
         spec: ChannelSpec,
         pacing: Pacing | None = None,
-        per_second: float = 25.0,
+        per_second: float = 28.0,
         templates: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utc_now,
         owner: str = "alerts",
@@ -66,7 +70,8 @@ class AlertSender:
         self.client = client
         self.spec = spec
         self.pacing = pacing or Pacing()
-        self.own_rate = Pacing(per_second=per_second)  # alerts leave room for the replies under the channel's limit
+        self.per_second = per_second  # alerts leave room for the replies under the channel's limit
+        self._recent: deque[float] = deque()  # when this sender's posts of the last second left
         self.templates = dict(templates or {})
         self.clock = clock
         self.owner = owner
@@ -78,7 +83,8 @@ class AlertSender:
         self._stopping = False
         self.stopped_cleanly = False  # the loop left after its posts in flight were recorded
         self._wakeup = asyncio.Event()
-        self._paused_until = 0.0  # a 429 without a chat: the whole channel waits
+        self._paused_until = 0.0  # after a 429 the whole channel waits
+        self._next_housekeeping = 0.0
 
     def request_stop(self) -> None:
         """Finish the posts in flight, then leave `run_forever`."""
@@ -99,11 +105,14 @@ class AlertSender:
     async def tick(self) -> int:
         """Fan out what is due, post one batch of this channel's deliveries; return how many were claimed."""
         now = self.clock()
-        await self.db(store.start_due, now=now)
-        await self.db(store.abandon_stale_claims, channel=self.spec.name, stale_before=now - self.claim_lease)
+        started = await self.db(store.start_due, now=now)
+        housekeeping = time.monotonic() >= self._next_housekeeping
+        if housekeeping:
+            self._next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
+            await self.db(store.abandon_stale_claims, channel=self.spec.name, stale_before=now - self.claim_lease)
         claimed = await self.db(store.claim_deliveries, channel=self.spec.name, owner=self.owner, now=now, limit=self.batch)
         await asyncio.gather(*(self._send_one(delivery) for delivery in claimed))
-        if claimed or now.second % 10 == 0:
+        if claimed or started or housekeeping:
             await self.db(store.finish_alerts, now=self.clock())
         return len(claimed)
 
@@ -127,7 +136,7 @@ class AlertSender:
             await self.db(store.close_delivery, delivery_id=delivery.id, status=FAILED, mode=mode,
                           error=f"outside the window and no template for {delivery.text_language}")
             return
-        await self.own_rate.slot(delivery.conversation_id)
+        await self._within_rate()
         await self.pacing.slot(delivery.conversation_id)
         try:
             if content_sid is not None:
@@ -144,6 +153,19 @@ class AlertSender:
             await self.db(store.close_delivery, delivery_id=delivery.id, status=FAILED, error=str(err), mode=mode)
         else:
             await self.db(store.mark_sent, delivery_id=delivery.id, mode=mode, provider_sid=provider_id, now=self.clock())
+
+    async def _within_rate(self) -> None:
+        """Wait until fewer than `per_second` posts left in the last second (a sliding window, checked when
+        posting: a sleep that overslept cannot bunch posts that were spaced when they were scheduled)."""
+        limit = max(1, int(self.per_second))
+        while True:
+            now = time.monotonic()
+            while self._recent and now - self._recent[0] >= 1.0:
+                self._recent.popleft()
+            if len(self._recent) < limit:
+                self._recent.append(now)
+                return
+            await asyncio.sleep(1.0 - (now - self._recent[0]) + 0.001)
 
     async def _retry(self, delivery: store.Outgoing, err: RetryableSendError) -> None:
         attempts = delivery.attempts + 1

@@ -197,7 +197,8 @@ class FakeTelegram:
         return self._ok(self._updates[:100])
 
     async def _report(self, _request: web.Request) -> web.Response:
-        return web.json_response({"calls": self.calls, "sent": [[m.chat_id, m.text] for m in self.sent]})
+        return web.json_response({"calls": self.calls, "sent": [[m.chat_id, m.text] for m in self.sent],
+                                  "times": [m.at for m in self.sent]})
 
     async def start(self) -> None:
         """Serve on a free local port (GET /_sent reports what was accepted, for benchmarks)."""

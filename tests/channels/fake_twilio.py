@@ -82,7 +82,8 @@ class FakeTwilio:
         return web.json_response({"sid": sid, "status": "queued"}, status=201)
 
     async def _report(self, _request: web.Request) -> web.Response:
-        return web.json_response({"calls": self.calls, "sent": [[m.to, m.body] for m in self.sent]})
+        return web.json_response({"calls": self.calls, "sent": [[m.to, m.body] for m in self.sent],
+                                  "templates": [m.content_sid for m in self.sent]})
 
     async def start(self) -> None:
         """Serve on a free local port (GET /_sent reports what was accepted, for benchmarks)."""
