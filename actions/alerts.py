@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any
 
@@ -39,13 +40,20 @@ def stop_button(language: str) -> dict[str, str]:
     return {"title": i18n.text("alerts_stop_button", language), "payload": STOP_PAYLOAD}
 
 
-class _AlertsAction(Action):
+class _AlertsAction(Action, ABC):
+    """An alerts action over DATABASE_URL's database (abstract: the action server registers only its subclasses)."""
+
     def __init__(self, engine: Engine | None = None) -> None:
         """Use the given engine, or DATABASE_URL's (lazily)."""
         self._engine = engine
 
+    @abstractmethod
+    def name(self) -> str:
+        """Return the action name."""
+
     @property
     def engine(self) -> Engine:
+        """The database, opened on first use."""
         if self._engine is None:
             self._engine = default_engine()
         return self._engine
