@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import logging
 import multiprocessing
-import os
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -31,19 +30,17 @@ from typing import Any
 
 import aiohttp
 
-os.environ.setdefault("TQDM_DISABLE", "1")
-
-from bot import i18n  # noqa: E402
-from bot.alerts import store as alerts_store  # noqa: E402
-from bot.channels import store as channel_store  # noqa: E402
-from bot.channels.config import TelegramConfig, WhatsAppConfig  # noqa: E402
-from bot.channels.sender import TwilioMessagesClient  # noqa: E402
-from bot.channels.telegram import TelegramInput  # noqa: E402
-from bot.channels.telegram_api import TelegramBotClient  # noqa: E402
-from bot.channels.whatsapp import WhatsAppInput  # noqa: E402
-from bot.infodb.schema import migrate  # noqa: E402
-from tests.channels.fake_telegram import FakeTelegram  # noqa: E402
-from tests.channels.fake_twilio import FakeTwilio  # noqa: E402
+from bot import i18n
+from bot.alerts import store as alerts_store
+from bot.channels import store as channel_store
+from bot.channels.config import TelegramConfig, WhatsAppConfig
+from bot.channels.sender import TwilioMessagesClient
+from bot.channels.telegram import TelegramInput
+from bot.channels.telegram_api import TelegramBotClient
+from bot.channels.whatsapp import WhatsAppInput
+from bot.infodb.schema import migrate
+from tests.channels.fake_telegram import FakeTelegram
+from tests.channels.fake_twilio import FakeTwilio
 
 TOKEN = "7099999998:AAH-bench-token-0123456789abcdefghij"
 ACCOUNT_SID, AUTH_TOKEN = "AC" + "b" * 32, "bench-auth-token-0123456789abcdef"

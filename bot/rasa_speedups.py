@@ -6,6 +6,13 @@ custom action on this machine, two or more actions a turn. The schema never chan
 is built (and the schema checked) once; each response is still validated against the same schema,
 with the same error when it is invalid (0.3 ms). ``install()`` is called when Rasa imports the
 project's NLU components (``bot/nlu/__init__.py``), so every Rasa server that loads the model has it.
+
+The ``language`` slot's mapping (``action_detect_language``) ran on the action server after every
+message: an HTTP round trip with the whole tracker, only to apply a pure rule to the parse result.
+The rule (``bot.i18n.conversation.choose_language``) now runs in the Rasa server itself, with the
+same inputs (the latest parse, its intent and ``target_language`` entities, the channel metadata)
+and the same event (a ``SlotSet`` when the language changes); any other custom mapping still goes to
+the action server.
 """
 
 from __future__ import annotations
@@ -16,8 +23,16 @@ from typing import Any
 
 import jsonschema
 from jsonschema.protocols import Validator
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExtractSlots, RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.i18n import APP_LANGUAGE
+from bot.i18n.conversation import LANGUAGE_SLOT, choose_language
+
+LANGUAGE_ACTION = "action_detect_language"
+_remote_custom_action = ActionExtractSlots._run_custom_action
 
 
 @lru_cache(maxsize=1)
@@ -42,9 +57,33 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     return True
 
 
+def language_events(tracker: DialogueStateTracker) -> list[Event]:
+    """What ``action_detect_language`` returns, computed here: the new language, when it changes."""
+    latest = tracker.latest_message
+    parse: dict[str, Any] = dict(latest.parse_data) if latest is not None else {}
+    intent = (latest.intent or {}).get("name") if latest is not None else None
+    entities = latest.entities if latest is not None else []
+    targets = [str(e["value"]) for e in entities if e.get("entity") == "target_language" and e.get("value")]
+    declared = (latest.metadata or {}).get(APP_LANGUAGE) if latest is not None else None
+    current = tracker.get_slot(LANGUAGE_SLOT)
+    chosen = choose_language(current, parse, intent, targets, declared)
+    return [SlotSet(LANGUAGE_SLOT, chosen)] if chosen != current else []
+
+
+async def run_custom_action(
+    self: ActionExtractSlots, custom_action: str, output_channel: Any, nlg: Any, tracker: DialogueStateTracker,
+    domain: Any,
+) -> list[Event]:
+    """``ActionExtractSlots._run_custom_action``, with the language mapping run in this process."""
+    if custom_action == LANGUAGE_ACTION:
+        return language_events(tracker)
+    return await _remote_custom_action(self, custom_action, output_channel, nlg, tracker, domain)  # type: ignore[no-any-return]
+
+
 def install() -> None:
     """Replace Rasa's per-call schema check (idempotent); ``VENTANILLA_RASA_SPEEDUPS=0`` keeps Rasa's own
     (to measure the difference: bench/turn_latency.py)."""
     if os.environ.get("VENTANILLA_RASA_SPEEDUPS", "1") == "0":
         return
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    ActionExtractSlots._run_custom_action = run_custom_action  # type: ignore[method-assign]

@@ -128,9 +128,10 @@ async def _alert_page(request: Request, alert_id: int, *, error: str | None = No
         [[line.counts.get(name, 0) for name in REPORT_STATES] for line in lines],
     )
     staff = request.ctx.staff
+    missing = [i18n.language_name(code) for code in _missing(alert.texts, dict(counts), alert.fallback_language)]
     await state.audit(request, "alert_viewed", target=f"alert:{alert_id}")
     return render(request, "alert.html", status=status, alert=alert, error=error, notice=notice,
-                  audience=_audience_table(dict(counts)), missing=[i18n.language_name(code) for code in _missing(alert.texts, dict(counts), alert.fallback_language)],
+                  audience=_audience_table(dict(counts)), missing=missing,
                   language_name=i18n.language_name, country=i18n.country_name(alert.country) if alert.country else None,
                   topic=i18n.word(i18n.TOPICS, alert.topic) if alert.topic else None,
                   may_approve=alert.status == "draft" and alert.created_by != staff.id,

@@ -39,3 +39,45 @@ def test_an_invalid_response_is_refused_as_with_rasa_s_own_check(response: dict)
 
 def test_the_validator_is_built_once() -> None:
     assert action_response_validator() is action_response_validator()
+
+
+# -- the language mapping, run in the Rasa server: the same slot events as the action server's ----------
+
+LANGUAGE_CASES = [
+    # (slot before, parse result of the message, its entities, channel metadata)
+    (None, {"language": "fr", "language_ambiguous": False}, [], {}),
+    ("es", {"language": "en", "language_ambiguous": False}, [], {}),
+    ("es", {"language": "en", "language_ambiguous": True}, [], {}),  # "ok": keeps Spanish
+    (None, {"language": "es", "language_ambiguous": True}, [], {"app_language": "pt"}),  # /start on a Portuguese phone
+    ("ht", {"language": "de", "language_supported": False}, [], {}),  # German: keeps Kreyol
+    ("es", {"language": "es"}, [{"entity": "target_language", "value": "en"}], {}),  # "speak English"
+    ("fr", {"language": "fr", "language_ambiguous": False}, [], {}),  # no change: no event
+]
+
+
+@pytest.mark.parametrize(("current", "parse", "entities", "metadata"), LANGUAGE_CASES)
+async def test_the_language_is_chosen_in_the_server_as_the_action_would(
+    current: str | None, parse: dict, entities: list, metadata: dict
+) -> None:
+    from rasa.core.actions.action import ActionExtractSlots
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from rasa.shared.core.slots import CategoricalSlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.language import ActionDetectLanguage
+    from bot.rasa_speedups import run_custom_action
+
+    intent = {"name": "change_language" if entities else "greet", "confidence": 0.9}
+    slot = CategoricalSlot("language", mappings=[], values=["es", "en", "fr", "ht", "pt"], initial_value=current)
+    user = UserUttered("texto", intent=intent, entities=entities, parse_data={**parse, "intent": intent}, metadata=metadata)
+    tracker = DialogueStateTracker.from_events("s", [user], slots=[slot])
+    assert ActionExtractSlots._run_custom_action is run_custom_action  # installed with the model's components
+    here = await run_custom_action(ActionExtractSlots(None), "action_detect_language", None, None, tracker, None)
+
+    from rasa.shared.core.trackers import EventVerbosity
+
+    state = tracker.current_state(EventVerbosity.ALL)  # what Rasa sends the action server
+    remote = await ActionDetectLanguage().run(CollectingDispatcher(), Tracker.from_dict(state), {})
+    assert [(e.key, e.value) for e in here if isinstance(e, SlotSet)] == [(e["name"], e["value"]) for e in remote]
