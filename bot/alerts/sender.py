@@ -44,6 +44,36 @@ def alert_body(text: str, language: str) -> str:
     return f"{text}\n\n{i18n.text('alert_footer', language)}"
 
 
+class RateWindow:
+    """At most `limit` posts in any one second (a sliding window, checked right before each post, so a
+    sleep that overslept cannot bunch posts that were spaced when they were scheduled)."""
+
+    def __init__(self, per_second: float) -> None:
+        """`per_second`: the most posts in any one second (at least one)."""
+        self.limit = max(1, int(per_second))
+        self._recent: deque[float] = deque()
+
+    async def wait(self) -> None:
+        """Return when one more post keeps the last second within the limit (and count it)."""
+        while True:
+            now = time.monotonic()
+            while self._recent and now - self._recent[0] >= 1.0:
+                self._recent.popleft()
+            if len(self._recent) < self.limit:
+                self._recent.append(now)
+                return
+            await asyncio.sleep(1.0 - (now - self._recent[0]) + 0.001)
+
+
+_WINDOWS: dict[tuple[str, float], RateWindow] = {}
+
+
+def rate_window(channel: str, per_second: float) -> RateWindow:
+    """The process's alert window of a channel: every sender of the channel in this process shares it
+    (a channel restarted in the same process does not start a second one beside the first)."""
+    return _WINDOWS.setdefault((channel, per_second), RateWindow(per_second))
+
+
 class AlertSender:
     """Sends one channel's alert deliveries, at most once each."""
 
@@ -70,8 +100,7 @@ class AlertSender:
         self.client = client
         self.spec = spec
         self.pacing = pacing or Pacing()
-        self.per_second = per_second  # alerts leave room for the replies under the channel's limit
-        self._recent: deque[float] = deque()  # when this sender's posts of the last second left
+        self.window = rate_window(spec.name, per_second)  # alerts leave room for the replies under the channel's limit
         self.templates = dict(templates or {})
         self.clock = clock
         self.owner = owner
@@ -136,8 +165,8 @@ class AlertSender:
             await self.db(store.close_delivery, delivery_id=delivery.id, status=FAILED, mode=mode,
                           error=f"outside the window and no template for {delivery.text_language}")
             return
-        await self._within_rate()
         await self.pacing.slot(delivery.conversation_id)
+        await self.window.wait()  # last, right before the post: what the provider counts
         try:
             if content_sid is not None:
                 client: TemplateClient = self.client  # type: ignore[assignment]
@@ -153,19 +182,6 @@ class AlertSender:
             await self.db(store.close_delivery, delivery_id=delivery.id, status=FAILED, error=str(err), mode=mode)
         else:
             await self.db(store.mark_sent, delivery_id=delivery.id, mode=mode, provider_sid=provider_id, now=self.clock())
-
-    async def _within_rate(self) -> None:
-        """Wait until fewer than `per_second` posts left in the last second (a sliding window, checked when
-        posting: a sleep that overslept cannot bunch posts that were spaced when they were scheduled)."""
-        limit = max(1, int(self.per_second))
-        while True:
-            now = time.monotonic()
-            while self._recent and now - self._recent[0] >= 1.0:
-                self._recent.popleft()
-            if len(self._recent) < limit:
-                self._recent.append(now)
-                return
-            await asyncio.sleep(1.0 - (now - self._recent[0]) + 0.001)
 
     async def _retry(self, delivery: store.Outgoing, err: RetryableSendError) -> None:
         attempts = delivery.attempts + 1
