@@ -84,7 +84,7 @@ class AlertSender:
         *,
         spec: ChannelSpec,
         pacing: Pacing | None = None,
-        per_second: float = 28.0,
+        per_second: float = 27.0,
         templates: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utc_now,
         owner: str = "alerts",
