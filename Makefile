@@ -41,7 +41,7 @@ bench: setup
 	@source scripts/env.sh && python bench/language_detection.py && python bench/answer_latency.py \
 		&& python bench/import_answers.py && python bench/whatsapp_ack.py && python bench/telegram_ack.py \
 		&& python bench/handoff_burst.py && python bench/console_queue_latency.py && python bench/evidence_dashboard.py \
-		&& python bench/db_round_trips.py
+		&& python bench/db_round_trips.py && python bench/alerts.py
 
 clean:
 	rm -rf models results var .rasa
