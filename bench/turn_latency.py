@@ -73,6 +73,15 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 @contextmanager
 def rasa_server(model: Path, cwd: Path, env: dict[str, str], endpoints: Path | None) -> Iterator[str]:
     """Start `rasa run` with a model; yield the REST webhook URL; stop the process started here."""
+    with rasa_process(model, cwd, env, endpoints) as (url, _):
+        yield url
+
+
+@contextmanager
+def rasa_process(
+    model: Path, cwd: Path, env: dict[str, str], endpoints: Path | None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start `rasa run` with a model; yield the REST webhook URL and the process; stop it."""
     port = free_port()
     command = [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1"]
     if endpoints is not None:
@@ -80,7 +89,7 @@ def rasa_server(model: Path, cwd: Path, env: dict[str, str], endpoints: Path | N
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_ready(f"http://127.0.0.1:{port}/", process)
-        yield f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+        yield f"http://127.0.0.1:{port}/webhooks/rest/webhook", process
     finally:
         process.terminate()
         try:

@@ -37,10 +37,15 @@ class Boundary:
     intent: str
     readings: frozenset[str]
     groups: tuple[frozenset[tuple[str, ...]], ...]
+    openers: frozenset[tuple[str, ...]] = frozenset()
 
     def applies(self, reading: str, tokens: list[str]) -> bool:
         """Whether this rule settles a message read as ``reading`` with these folded words."""
-        return reading in self.readings and all(_has_any(tokens, group) for group in self.groups)
+        return (
+            reading in self.readings
+            and all(_has_any(tokens, group) for group in self.groups)
+            and (not self.openers or any(tuple(tokens[:len(o)]) == o for o in self.openers))
+        )
 
 
 def _has_any(tokens: list[str], group: frozenset[tuple[str, ...]]) -> bool:
@@ -96,7 +101,8 @@ def boundaries(path: Path = GAZETTEER_DIR / "boundaries.yml") -> tuple[Boundary,
         Boundary(
             str(row["intent"]),
             frozenset(str(r) for r in row.get("from") or ()),
-            tuple(frozenset(tuple(words(fold(str(w)))) for w in group) for group in row["all_of"]),
+            tuple(frozenset(tuple(words(fold(str(w)))) for w in group) for group in row.get("all_of") or ()),
+            frozenset(tuple(words(fold(str(w)))) for w in row.get("opens_with") or ()),
         )
         for row in rows
     )

@@ -8,7 +8,8 @@ remain, the message asks for something, and the best-ranked intent that is a nee
 ``inform``. A programme or institution named in a message the classifier did not read as a topic question
 ("h2a?", "y la comar", "sawp kanada kiyes ki peye tikè a") asks about that programme's topic.
 A word that names a need on its own (``gazetteer/needs.yml``: police, ambulance, shelter, hospital in
-five languages) settles a message the classifier was unsure of, or read as a bare detail.
+five languages) settles a message the classifier was unsure of, or read as a bare detail or as out
+of scope.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from bot.nlu.guards import _StatelessComponent
 from bot.nlu.text import fold, words
 
 INFORM = "inform"
+# Readings a word that names a need settles (besides an unsure one): a bare detail, and "not about
+# our topics", which a message naming a hospital, the police or a shelter is not.
+SETTLED_BY_NEED_WORDS = frozenset({INFORM, "out_of_scope"})
 FALLBACK = "nlu_fallback"
 # Never rewritten: a person in danger keeps the emergency reading whatever else the message names.
 EMERGENCY = "report_emergency"
@@ -106,7 +110,7 @@ class PlaceAndNeed(_StatelessComponent):
             return
         chosen: str | None = None
         topic = _programme_topic(entities)
-        named = gazetteer.need_named(text) if unsure or name == INFORM else None
+        named = gazetteer.need_named(text) if unsure or name in SETTLED_BY_NEED_WORDS else None
         if unsure and not named and not topic:
             # A topic word (gazetteer/topics.yml) settles an unsure reading only towards a topic the
             # classifier itself ranks near the top; a programme's own topic comes first.

@@ -78,3 +78,55 @@ def test_a_change_of_language_that_names_one_stays(text: str) -> None:
 def _ranked(text: str, ranking: list[tuple[str, float]]) -> Message:
     rows = [{"name": n, "confidence": c} for n, c in ranking]
     return Message(data={"text": text, "intent": rows[0], "intent_ranking": rows, "entities": []})
+
+
+@pytest.mark.parametrize(
+    "text", ["where is the migrant shelter in reynosa", "hay albergue en tijuana", "ou est le foyer pour migrants",
+             "onde posso dormir esta noite em tapachula", "kote pou m domi aswè a nan monterrey"],
+)
+def test_a_place_to_sleep_read_as_a_help_point_is_a_shelter_question(text: str) -> None:
+    assert intent_after(text, "find_help_point") == "ask_shelter"
+
+
+def test_an_office_read_as_a_help_point_stays_one() -> None:
+    assert intent_after("where is the IOM office in tapachula", "find_help_point") == "find_help_point"
+
+
+@pytest.mark.parametrize(
+    "text", ["how do i get a work visa for canada", "visa de trabajo para estados unidos", "visto de trabalho no chile",
+             "viza travay pou kanada", "visa de travail pour le mexique"],
+)
+def test_a_work_visa_read_as_a_visa_question_is_a_work_permit_question(text: str) -> None:
+    assert intent_after(text, "ask_visa") == "ask_work_permit"
+
+
+@pytest.mark.parametrize(
+    "text", ["my tourist visa expired last week what now", "se me vencio la visa de turista",
+             "passei do prazo do visto de turista", "mon visa a expire hier"],
+)
+def test_staying_past_a_visa_is_a_regularization_question(text: str) -> None:
+    assert intent_after(text, "ask_visa") == "ask_regularization"
+
+
+def test_a_visa_question_without_work_or_expiry_stays_a_visa_question() -> None:
+    assert intent_after("do hondurans need a visa for mexico", "ask_visa") == "ask_visa"
+
+
+@pytest.mark.parametrize(
+    ("text", "reading", "expected"),
+    [
+        ("hola disculpe la hora", "nlu_fallback", "greet"),
+        ("bonsoir, on m'a donne votre numero", "nlu_fallback", "greet"),
+        ("muchas gracias por responder tan rapido", "out_of_scope", "thank"),
+        ("bondye beni w pou tout bagay", "nlu_fallback", "thank"),
+        ("bueno me voy, hasta luego", "nlu_fallback", "goodbye"),
+        ("tchau, até amanhã", "nlu_fallback", "goodbye"),
+    ],
+)
+def test_greetings_thanks_and_farewells_the_classifier_was_unsure_of(text: str, reading: str, expected: str) -> None:
+    assert intent_after(text, reading) == expected
+
+
+def test_a_greeting_only_counts_at_the_start_and_never_overrides_a_sure_reading() -> None:
+    assert intent_after("le dije hola y no me contesto", "nlu_fallback") == "nlu_fallback"
+    assert intent_after("hola, necesito un albergue", "ask_shelter") == "ask_shelter"

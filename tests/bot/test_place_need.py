@@ -194,3 +194,16 @@ def test_a_topic_word_settles_an_unsure_reading_towards_a_topic_ranked_near_the_
 def test_a_topic_word_far_down_the_ranking_leaves_the_reading_unsure() -> None:
     ranking = [("nlu_fallback", 0.3), ("greet", 0.28), ("thank", 0.2), ("goodbye", 0.1), ("ask_trafficking", 0.05)]
     assert intent_after("hmm trafik moun", ranking)["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("mi nena tiene fiebre desde el martes", "ask_health"), ("is there a shelter open tonight", "ask_shelter"),
+     ("fok mwen rele lapolis", "ask_emergency_numbers")],
+)
+def test_a_need_word_settles_a_reading_of_out_of_scope(text: str, expected: str) -> None:
+    assert intent_after(text, [("out_of_scope", 0.7), ("greet", 0.1)])["name"] == expected
+
+
+def test_out_of_scope_without_a_need_word_stays_out_of_scope() -> None:
+    assert intent_after("quien gano el partido ayer", [("out_of_scope", 0.7), ("greet", 0.1)])["name"] == "out_of_scope"

@@ -1,0 +1,79 @@
+"""Rasa NLU component: a second, linear opinion on the intent, averaged with DIET's.
+
+DIET alone moved each language's held-out intent accuracy by one to two points between trainings
+on the same data (its decision boundaries depend on the order of its mini-batches). A logistic
+regression over the same sparse features (words and character n-grams, each message's counts
+scaled to unit length) is deterministic and strong on short texts; averaging its probabilities with
+DIET's ranking keeps what either is sure of and settles the messages where DIET wavers.
+``IntentEnsemble`` comes right after ``DIETClassifier``: it trains the regression, and at prediction
+replaces the intent and its ranking with the weighted mean (``diet_weight`` for DIET's share; an
+intent missing from DIET's top of the ranking counts as 0 there). Everything after it (the fallback
+threshold, emergency priority) reads the combined confidences.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix
+from sklearn.preprocessing import normalize
+
+RANKING_LENGTH = 10
+
+
+def combine(first: list[dict[str, Any]], second: dict[str, float], first_weight: float) -> list[dict[str, Any]]:
+    """The weighted mean of a ranking (name, confidence) and a table of probabilities, best first."""
+    scores = {name: (1.0 - first_weight) * p for name, p in second.items()}
+    for entry in first:
+        name = str(entry.get(INTENT_NAME_KEY))
+        scores[name] = scores.get(name, 0.0) + first_weight * float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    return [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: score} for name, score in ranked]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class IntentEnsemble(LogisticRegressionClassifier):
+    """A logistic regression on the sparse features, its probabilities averaged with DIET's ranking."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """DIET's share of the mean, the regression's inverse regularisation and its iterations."""
+        return {
+            **LogisticRegressionClassifier.get_default_config(),
+            "diet_weight": 0.5,
+            "C": 10.0,
+            "max_iter": 300,
+        }
+
+    def __init__(self, config: dict[str, Any], name: str, model_storage: ModelStorage, resource: Resource) -> None:
+        super().__init__(config, name, model_storage, resource)
+        self.clf.set_params(C=float(self.config["C"]))
+
+    def _create_X(self, messages: list[Message]) -> csr_matrix:  # noqa: N802 (the base class names it)
+        """Each message's sentence features, scaled to unit length (long messages count no more)."""
+        return normalize(super()._create_X(messages), norm="l2", copy=False)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Replace DIET's intent and ranking with the weighted mean of both classifiers."""
+        if not messages or not hasattr(self.clf, "classes_"):
+            return messages
+        probabilities = self.clf.predict_proba(self._create_X(messages))
+        weight = float(self.config["diet_weight"])
+        classes = [str(c) for c in self.clf.classes_]
+        for message, row in zip(messages, probabilities, strict=True):
+            table = dict(zip(classes, (float(p) for p in row), strict=True))
+            ranking = combine(list(message.get(INTENT_RANKING_KEY) or []), table, weight)
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking[:RANKING_LENGTH], add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Leave the training data's intents as they are (the base class would overwrite them)."""
+        return training_data
