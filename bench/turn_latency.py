@@ -115,8 +115,10 @@ def moodbot_model() -> Path:
     return found[-1]
 
 
-async def burst(url: str, senders: int, messages: int) -> tuple[list[float], float]:
-    """Send `messages` texts, `senders` at a time, each from a new conversation; latencies (ms) and seconds."""
+async def burst(url: str, senders: int, messages: int, require_reply: bool = True) -> tuple[list[float], float]:
+    """Send `messages` texts, `senders` at a time, each from a new conversation; latencies (ms) and seconds.
+    The project must answer every message; the stock moodbot answers some of these texts with nothing (its
+    policies predict listening), which is its behaviour, not a failed turn (`require_reply=False`)."""
     queue: asyncio.Queue[str] = asyncio.Queue()
     for i in range(messages):
         queue.put_nowait(MESSAGES[i % len(MESSAGES)])
@@ -128,7 +130,7 @@ async def burst(url: str, senders: int, messages: int) -> tuple[list[float], flo
             started = time.perf_counter()
             async with session.post(url, json={"sender": f"bench-{uuid.uuid4().hex}", "message": text}) as response:
                 body = await response.json()
-                if response.status != 200 or not body:
+                if response.status != 200 or (require_reply and not body):
                     raise RuntimeError(f"no reply ({response.status})")
             timings.append((time.perf_counter() - started) * 1000)
 
@@ -165,15 +167,15 @@ def main(argv: list[str] | None = None) -> int:
             with rasa_server(project_model, ROOT, env, ROOT / "endpoints.yml") as project_url, \
                     rasa_server(mood_model, MOODBOT_DIR, dict(os.environ), None) as mood_url:
                 targets = {"project": project_url, "moodbot": mood_url}
-                for url in targets.values():  # warm up: first turns load lazily
-                    asyncio.run(burst(url, 2, 8))
+                for name, url in targets.items():  # warm up: first turns load lazily
+                    asyncio.run(burst(url, 2, 8, name == "project"))
                 results: dict[tuple[str, int], list[float]] = {}
                 seconds: dict[tuple[str, int], float] = {}
                 for round_number in range(args.rounds):
                     order = list(targets) if round_number % 2 == 0 else list(reversed(targets))
                     for senders in (1, 10):
                         for name in order:
-                            timings, spent = asyncio.run(burst(targets[name], senders, args.messages))
+                            timings, spent = asyncio.run(burst(targets[name], senders, args.messages, name == "project"))
                             results.setdefault((name, senders), []).extend(timings)
                             seconds[(name, senders)] = seconds.get((name, senders), 0.0) + spent
     print(f"turn latency, REST channel, new conversation per message, {args.rounds} alternating rounds of "

@@ -13,6 +13,9 @@ The rule (``bot.i18n.conversation.choose_language``) now runs in the Rasa server
 same inputs (the latest parse, its intent and ``target_language`` entities, the channel metadata)
 and the same event (a ``SlotSet`` when the language changes); any other custom mapping still goes to
 the action server.
+
+TED's prediction is computed only when it can change the choice of the next action
+(``bot/rasa_deferred_ted.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import rasa_deferred_ted
 from bot.i18n import APP_LANGUAGE
 from bot.i18n.conversation import LANGUAGE_SLOT, choose_language
 
@@ -87,3 +91,4 @@ def install() -> None:
         return
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     ActionExtractSlots._run_custom_action = run_custom_action  # type: ignore[method-assign]
+    rasa_deferred_ted.install()

@@ -4,10 +4,16 @@
   deletion action among the new events and deletes every stored event instead of saving.
 * ``purge_older_than`` deletes conversations idle for longer than the retention period.
 * The database comes from ``TRACKER_DATABASE_URL`` (SQLite by default, PostgreSQL in production).
+* A save counts the stored events of the session once: Rasa 3.6 first loads the whole stored
+  conversation back into a tracker (every event parsed) only to learn how many events are new for the
+  event broker, then counts them again to store them. The new events are the same; they are published
+  and stored in the same order.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
 import time
 from typing import Any
@@ -16,8 +22,9 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import make_url
 
 from bot.db import sqlite_fast_commits
@@ -76,7 +83,29 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             removed = self.delete_conversation(tracker.sender_id)
             logger.info("Erased a conversation on request (%d stored events).", removed)
             return
-        await super().save(tracker)
+        if self.max_event_history is not None:
+            # A tracker cut to its latest events cannot be compared by count: Rasa's own way.
+            await super().save(tracker)
+            return
+        with self.session_scope() as session:
+            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            if self.event_broker is not None:
+                await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+            session.add_all(self._row(tracker.sender_id, event) for event in new_events)
+            session.commit()
+
+    def _row(self, sender_id: str, event: Event) -> Any:
+        """An event as Rasa's SQL tracker store stores it."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
 
     def delete_conversation(self, sender_id: str) -> int:
         """Delete every stored event of one conversation; return how many were deleted."""

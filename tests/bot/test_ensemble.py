@@ -71,3 +71,27 @@ def test_the_regression_decides_where_diet_wavers_and_survives_persistence(tmp_p
     assert confidences == sorted(confidences, reverse=True)
     assert sum(confidences) == pytest.approx(1.0)
     assert np.isfinite(confidences).all()
+
+
+def test_its_probabilities_are_scikit_learns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    three = {**TRAINING, "greet": ["hello", "hi there", "good morning", "hey", "good evening"]}
+    data, _ = _featurized([(t, i) for i, texts in three.items() for t in texts], tmp_path / "f")
+    (tmp_path / "m").mkdir()
+    component = IntentEnsemble.create(IntentEnsemble.get_default_config(), LocalModelStorage(tmp_path / "m"),
+                                      Resource("ensemble"), ExecutionContext(None, "ensemble"))
+    component.train(data)
+    features = component._create_X(data.training_examples)
+    assert np.allclose(component.probabilities(features), component.clf.predict_proba(features))
+
+
+def test_its_features_are_those_the_base_class_builds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from sklearn.preprocessing import normalize
+
+    data, _ = _featurized([(t, i) for i, texts in TRAINING.items() for t in texts], tmp_path / "f")
+    (tmp_path / "m").mkdir()
+    component = IntentEnsemble.create(IntentEnsemble.get_default_config(), LocalModelStorage(tmp_path / "m"),
+                                      Resource("ensemble"), ExecutionContext(None, "ensemble"))
+    ours = component._create_X(data.training_examples)
+    base = normalize(LogisticRegressionClassifier._create_X(component, data.training_examples))
+    assert (ours != base).nnz == 0 and ours.shape == base.shape

@@ -76,3 +76,48 @@ async def test_purge_removes_only_conversations_idle_past_retention(store: Priva
     assert removed >= 1
     assert stored(store, old) == 0
     assert stored(store, recent) == 5
+
+
+class RecordingBroker:
+    """An event broker that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.published: list[dict] = []
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+
+async def test_a_save_publishes_and_stores_what_rasa_s_own_save_does(tmp_path: Path) -> None:
+    """Two turns and a new session: the same rows and the same broker events as Rasa's SQL store."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    ours, theirs = RecordingBroker(), RecordingBroker()
+    store = PrivacySQLTrackerStore(url=f"sqlite:///{tmp_path / 'ours.db'}", event_broker=ours)  # type: ignore[arg-type]
+    rasa_store = SQLTrackerStore(dialect="sqlite", db=str(tmp_path / "rasa.db"), event_broker=theirs)  # type: ignore[arg-type]
+    sender = f"t-{uuid.uuid4()}"
+    at = time.time()
+    tracker = conversation(sender, at)
+    later = [
+        [ActionExecuted("action_listen", timestamp=at + 3), UserUttered("y en mexico", {"name": "inform"}, timestamp=at + 4),
+         BotUttered("en mexico...", timestamp=at + 5)],
+        [ActionExecuted("action_session_start", timestamp=at + 9000), SessionStarted(timestamp=at + 9000),
+         ActionExecuted("action_listen", timestamp=at + 9000), UserUttered("hola", {"name": "greet"}, timestamp=at + 9001)],
+    ]
+    for events in [[], *later]:
+        for event in events:
+            tracker.update(event)
+        await store.save(tracker)
+        await rasa_store.save(tracker)
+        # the next turn starts from the stored session, as the processor does
+        retrieved = await store.retrieve(sender)
+        assert retrieved is not None
+        tracker = retrieved
+
+    def rows(s: SQLTrackerStore) -> list[tuple]:
+        with s.session_scope() as session:
+            return [(e.type_name, e.timestamp, e.intent_name, e.action_name, e.data)
+                    for e in session.query(s.SQLEvent).order_by(s.SQLEvent.id)]
+
+    assert rows(store) == rows(rasa_store) and len(rows(store)) == 12
+    assert ours.published == theirs.published and len(ours.published) == 12
