@@ -10,16 +10,30 @@ a rejected action, which reads every prediction). The choice is the same as Rasa
 a softmax (never above 1.0), its priority is below the rules' and memoisation's, and its prediction
 has no mandatory events. A TED that can predict from the user's text (end-to-end stories) could
 overrule the others, so it is never deferred.
+
+Loading TED's network (``_load_tf_model``: TensorFlow builds it by running a training step, then reads
+its weights) was about 40% of a Rasa server's start (bench/profile_turn.py's way, over ``rasa run``),
+the time a crashed server of the cluster is away. Since most turns never read TED, ``load_in_background``
+copies the network's weight files out of the unpacked model (Rasa deletes that directory once the
+model is loaded) and builds the network in a thread while the server starts serving; the first
+prediction that reads TED before it is built waits for it. Fine-tuning loads it at once, as Rasa does.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Dict, Optional  # noqa: UP035 (the same types as TED's signature)
 
+from rasa.core.featurizers.precomputation import MessageContainerForCoreFeaturization
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.ted_policy import TEDPolicy
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
 
 CERTAIN = 1.0
@@ -27,6 +41,41 @@ _FIELDS = frozenset({"probabilities", "events", "optional_events", "is_end_to_en
                      "is_no_user_prediction", "diagnostic_data", "hide_rule_turn", "action_metadata"})
 _ted_predict = TEDPolicy.predict_action_probabilities
 _pick_best_policy = DefaultPolicyPredictionEnsemble._pick_best_policy
+_load_tf_model = TEDPolicy._load_tf_model.__func__  # type: ignore[attr-defined]
+_loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ted-load")
+
+
+class BackgroundModel:
+    """TED's network while a thread builds it: any use waits for it."""
+
+    def __init__(self, future: Future[Any]) -> None:
+        self._future = future
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._future.result(), name)
+
+
+def _build(load: Callable[[], Any], directory: str) -> Any:
+    try:
+        return load()
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def load_in_background(
+    cls: type[TEDPolicy], model_utilities: dict[str, Any], model_data_example: Any, predict_data_example: Any,
+    featurizer: Any, should_finetune: bool,
+) -> Any:
+    """``TEDPolicy._load_tf_model`` in a thread, from a copy of the weight files."""
+    if should_finetune:
+        return _load_tf_model(cls, model_utilities, model_data_example, predict_data_example, featurizer, should_finetune)
+    weights = Path(model_utilities["tf_model_file"])
+    directory = tempfile.mkdtemp(prefix="ventanilla-ted-")
+    for path in weights.parent.glob(f"{weights.name}*"):
+        shutil.copy2(path, directory)
+    copied = {**model_utilities, "tf_model_file": Path(directory) / weights.name}
+    return BackgroundModel(_loader.submit(_build, lambda: _load_tf_model(
+        cls, copied, model_data_example, predict_data_example, featurizer, should_finetune), directory))
 
 
 class DeferredPrediction(PolicyPrediction):
@@ -53,8 +102,13 @@ class DeferredPrediction(PolicyPrediction):
         raise AttributeError(name)
 
 
-def defer(
-    self: TEDPolicy, tracker: Any, domain: Any, rule_only_data: Any = None, precomputations: Any = None, **kwargs: Any
+def defer(  # type: ignore[no-untyped-def]
+    self,  # unannotated, as a method's: Rasa's graph validation reads these annotations as the node's inputs
+    tracker: DialogueStateTracker,
+    domain: Domain,
+    rule_only_data: Optional[Dict[str, Any]] = None,  # noqa: UP006, UP045 (the same types as TED's)
+    precomputations: Optional[MessageContainerForCoreFeaturization] = None,  # noqa: UP045
+    **kwargs: Any,
 ) -> PolicyPrediction:
     """``TEDPolicy.predict_action_probabilities``, run when its result is read."""
     if self.only_e2e or TEXT in (self.fake_features or {}):
@@ -85,6 +139,7 @@ def pick_best_policy(predictions: list[PolicyPrediction]) -> PolicyPrediction:
 
 
 def install() -> None:
-    """Defer TED's predictions (idempotent)."""
+    """Defer TED's predictions and the building of its network (idempotent)."""
     TEDPolicy.predict_action_probabilities = defer  # type: ignore[method-assign]
+    TEDPolicy._load_tf_model = classmethod(load_in_background)  # type: ignore[method-assign,assignment,arg-type]
     DefaultPolicyPredictionEnsemble._pick_best_policy = staticmethod(pick_best_policy)  # type: ignore[method-assign]

@@ -13,9 +13,11 @@ threshold, emergency priority) reads the combined confidences.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -28,6 +30,8 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.extmath import softmax
 
 RANKING_LENGTH = 10
+REGRESSION_FILE = "regression.npz"
+logger = logging.getLogger(__name__)
 
 
 def combine(first: list[dict[str, Any]], second: dict[str, float], first_weight: float) -> list[dict[str, Any]]:
@@ -87,18 +91,58 @@ class IntentEnsemble(LogisticRegressionClassifier):
         return softmax(np.asarray(features @ self._weights) + self.clf.intercept_, copy=False)  # type: ignore[no-any-return]
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Replace DIET's intent and ranking with the weighted mean of both classifiers."""
+        """Replace DIET's intent and ranking with the weighted mean of both classifiers.
+
+        A message without the features the regression was trained on (an empty or blank one has no
+        word features) keeps DIET's reading.
+        """
         if not messages or not hasattr(self.clf, "classes_"):
             return messages
-        probabilities = self.probabilities(self._create_X(messages))
         weight = float(self.config["diet_weight"])
         classes = [str(c) for c in self.clf.classes_]
-        for message, row in zip(messages, probabilities, strict=True):
+        width = int(self.clf.coef_.shape[1])
+        for message in messages:
+            if message.get_sparse_features(attribute=TEXT)[1] is None:
+                continue
+            features = self._create_X([message])
+            if features.shape[1] != width:
+                continue
+            row = self.probabilities(features)[0]
             table = dict(zip(classes, (float(p) for p in row), strict=True))
             ranking = combine(list(message.get(INTENT_RANKING_KEY) or []), table, weight)
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking[:RANKING_LENGTH], add_to_output=True)
         return messages
+
+    def persist(self) -> None:
+        """Save the regression as plain arrays (numpy's format, no pickled code): loading them takes
+        milliseconds, where the base class's skops import alone took seconds of every server start."""
+        with self._model_storage.write_to(self._resource) as directory:
+            np.savez(directory / REGRESSION_FILE, coef=self.clf.coef_, intercept=self.clf.intercept_,
+                     classes=np.asarray(self.clf.classes_, dtype=str))
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> IntentEnsemble:
+        """The trained regression; an untrained one (no data was given) leaves DIET's reading as it is."""
+        component = cls(config, execution_context.node_name, model_storage, resource)
+        try:
+            with model_storage.read_from(resource) as directory, np.load(
+                directory / REGRESSION_FILE, allow_pickle=False
+            ) as saved:
+                component.clf.coef_ = saved["coef"]
+                component.clf.intercept_ = saved["intercept"]
+                component.clf.classes_ = saved["classes"]
+                component.clf.n_features_in_ = int(saved["coef"].shape[1])
+        except (ValueError, OSError):
+            logger.debug("No trained intent ensemble in the model: DIET's reading is left as it is.")
+        return component
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Leave the training data's intents as they are (the base class would overwrite them)."""

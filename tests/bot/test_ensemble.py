@@ -95,3 +95,30 @@ def test_its_features_are_those_the_base_class_builds(tmp_path) -> None:  # type
     ours = component._create_X(data.training_examples)
     base = normalize(LogisticRegressionClassifier._create_X(component, data.training_examples))
     assert (ours != base).nnz == 0 and ours.shape == base.shape
+
+
+def test_a_model_without_a_trained_regression_keeps_diets_reading(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "m").mkdir()
+    loaded = IntentEnsemble.load(IntentEnsemble.get_default_config(), LocalModelStorage(tmp_path / "m"),
+                                 Resource("never-trained"), ExecutionContext(None, "ensemble"))
+    ranking = [{"name": "ask_health", "confidence": 0.55}, {"name": "ask_shelter", "confidence": 0.45}]
+    message = Message(data={"text": "hola", "intent": ranking[0], "intent_ranking": ranking})
+    (message,) = loaded.process([message])
+    assert message.get("intent") == {"name": "ask_health", "confidence": 0.55}
+
+
+def test_a_message_without_the_trained_features_keeps_diets_reading(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data, _ = _featurized([(t, i) for i, texts in TRAINING.items() for t in texts], tmp_path / "f")
+    (tmp_path / "m").mkdir()
+    component = IntentEnsemble.create(IntentEnsemble.get_default_config(), LocalModelStorage(tmp_path / "m"),
+                                      Resource("ensemble"), ExecutionContext(None, "ensemble"))
+    component.train(data)
+    ranking = [{"name": "ask_health", "confidence": 0.9}, {"name": "ask_shelter", "confidence": 0.1}]
+    bare = Message(data={"text": "", "intent": ranking[0], "intent_ranking": ranking})  # no features at all
+    narrow = Message(data={"text": "shelter", "intent": ranking[0], "intent_ranking": ranking})
+    from rasa.shared.nlu.training_data.features import Features
+    from scipy.sparse import coo_matrix
+
+    narrow.add_features(Features(coo_matrix([[1.0, 0.0]]), "sentence", "text", "other"))  # not the trained width
+    (bare, narrow) = component.process([bare, narrow])
+    assert bare.get("intent")["name"] == "ask_health" and narrow.get("intent")["name"] == "ask_health"

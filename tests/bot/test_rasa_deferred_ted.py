@@ -99,3 +99,16 @@ async def test_whole_conversations_take_the_same_actions_as_with_every_predictio
             assert await agent.handle_text(text, sender_id=sender)
     assert checked["calls"] > 10
     assert checked["skipped"] > checked["calls"] // 2  # TED's network left out of most choices
+
+
+async def test_ted_s_network_is_built_in_the_background_and_predicts_once_built(agent: Any) -> None:
+    from rasa.core.policies.ted_policy import TEDPolicy
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    policy = next(n._component for n in nodes if isinstance(n._component, TEDPolicy))
+    assert isinstance(policy.model, rasa_deferred_ted.BackgroundModel)
+    tracker = DialogueStateTracker.from_events(f"ted-{uuid.uuid4().hex}", [])
+    made = rasa_deferred_ted._ted_predict(policy, tracker, agent.domain)
+    assert len(made.probabilities) == len(agent.domain.action_names_or_texts)
+    assert 0.0 < made.max_confidence <= 1.0
