@@ -25,7 +25,7 @@ import aiohttp
 
 from bot.channels import store
 from bot.channels.config import WhatsAppConfig
-from bot.channels.runner import StoreRunner
+from bot.channels.runner import URGENT, StoreRunner
 from bot.db import utc_now
 
 logger = logging.getLogger(__name__)
@@ -282,7 +282,9 @@ class OutboxSender:
             await self.db(store.close_message, message_id=message.id, status="failed", error=str(err))
         else:
             now = self.clock()
-            await self.db(store.mark_sent, message_id=message.id, provider_sid=provider_sid, now=now)
+            # Before any other store call: a process killed between the provider's answer and this
+            # record would send the reply again after its claim lapses (a duplicate for the person).
+            await self.db(store.mark_sent, message_id=message.id, provider_sid=provider_sid, now=now, priority=URGENT)
 
     async def _sleep_until_due(self, tried: int) -> None:
         next_due = await self.db(store.next_due_at, channel=self.channel)
