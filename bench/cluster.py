@@ -19,6 +19,10 @@ when its claim lease (120 s) passes, so a round waits for them. Targets: 0 lost,
 of order, back within 30 s, two instances at least 1.5x one.
 
     python bench/cluster.py [--messages 300] [--people 60] [--concurrency 16] [--model models/...tar.gz]
+                            [--throughput-only]
+
+Each round also prints the CPU milliseconds per message of each process (bench/process_cpu.py):
+where the machine's cores go.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import aiohttp
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
+from bench import process_cpu
 from tests.channels.fake_twilio import FakeTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +72,16 @@ class Round:
 
 def _cluster(command: list[str], env: dict[str, str]) -> None:
     subprocess.run(["scripts/cluster.sh", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def _cluster_pids() -> dict[int, str]:
+    """The cluster's processes by pid (var/cluster/<name>.pid), and this benchmark itself."""
+    names = {os.getpid(): "bench (senders, Twilio stand-in)"}
+    for path in (ROOT / "var" / "cluster").glob("*.pid"):
+        pid = _pid(path.stem)
+        if pid:
+            names[pid] = path.stem
+    return names
 
 
 def _pid(name: str) -> int:
@@ -202,8 +217,8 @@ async def run_rounds(args: argparse.Namespace) -> int:
     lines: list[str] = []
     failed = False
     throughput: dict[int, float] = {}
-    for servers, rounds in ((1, [("N=1", None)]), (2, [("N=2", None), ("N=2, rasa-1 killed", "rasa-1"),
-                                                       ("N=2, actions-1 killed", "actions-1")])):
+    kills = [] if args.throughput_only else [("N=2, rasa-1 killed", "rasa-1"), ("N=2, actions-1 killed", "actions-1")]
+    for servers, rounds in ((1, [("N=1", None)]), (2, [("N=2", None), *kills])):
         schema = f"cluster_{uuid.uuid4().hex[:8]}"
         admin = sa.create_engine(PG, future=True)
         with admin.begin() as connection:
@@ -220,8 +235,10 @@ async def run_rounds(args: argparse.Namespace) -> int:
         try:
             for name, kill in rounds:
                 twilio.sent.clear()
+                cpu_before = process_cpu.snapshot()
                 result = await burst(args, name, http_port, kill, base, token)
                 waited = await asyncio.to_thread(settle, engine, result.acknowledged, args.settle)
+                cpu = process_cpu.spent(cpu_before, process_cpu.snapshot(), _cluster_pids())
                 result.replied_seconds = result.seconds + waited
                 figures = count(engine, twilio, result)
                 rate = len(result.acknowledged) / result.seconds
@@ -235,6 +252,7 @@ async def run_rounds(args: argparse.Namespace) -> int:
                     f" ack_per_s={rate:.1f} replied_per_s={replied_rate:.1f}{back}"
                 )
                 print(lines[-1], flush=True)
+                print(f"  {process_cpu.describe(cpu, len(result.acknowledged))}", flush=True)
                 failed |= bool(figures["lost"] or figures["duplicated"] or figures["out_of_order"] or result.refused)
                 failed |= result.back_seconds is not None and result.back_seconds > 30
         finally:
@@ -257,6 +275,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--settle", type=float, default=240.0, help="seconds to wait for replies after a burst")
     parser.add_argument("--model", help="the model to serve (default: scripts/train.sh full)")
+    parser.add_argument("--throughput-only", action="store_true", help="only the N=1 and N=2 rounds (nothing killed)")
     args = parser.parse_args()
     random.seed(11)
     return asyncio.run(run_rounds(args))

@@ -21,6 +21,7 @@ prediction that reads TED before it is built waits for it. Fine-tuning loads it 
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
 
+logger = logging.getLogger(__name__)
 CERTAIN = 1.0
 _FIELDS = frozenset({"probabilities", "events", "optional_events", "is_end_to_end_prediction",
                      "is_no_user_prediction", "diagnostic_data", "hide_rule_turn", "action_metadata"})
@@ -58,6 +60,9 @@ class BackgroundModel:
 def _build(load: Callable[[], Any], directory: str) -> Any:
     try:
         return load()
+    except Exception as err:  # every turn that reads TED raises it again: say once, at the start, why
+        logger.error("TED's network could not be built: %s: %s", type(err).__name__, err)
+        raise
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -129,8 +134,13 @@ def _cannot_win(deferred: list[DeferredPrediction], best: PolicyPrediction) -> b
 
 def pick_best_policy(predictions: list[PolicyPrediction]) -> PolicyPrediction:
     """Rasa's choice, leaving out deferred predictions that could not change it."""
-    deferred = [p for p in predictions if isinstance(p, DeferredPrediction) and not p.made]
-    settled = [p for p in predictions if not (isinstance(p, DeferredPrediction) and not p.made)]
+    deferred: list[DeferredPrediction] = []
+    settled: list[PolicyPrediction] = []
+    for prediction in predictions:
+        if isinstance(prediction, DeferredPrediction) and not prediction.made:
+            deferred.append(prediction)
+        else:
+            settled.append(prediction)
     if deferred and settled:
         best = _pick_best_policy(settled)
         if _cannot_win(deferred, best):

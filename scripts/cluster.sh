@@ -9,9 +9,10 @@
 #
 # supervisord (requirements-cluster.txt) restarts a process that dies; each process's pid is in
 # var/cluster/<name>.pid (rasa-1, rasa-2, ..., actions-1, ..., console, evidence, nginx), kept current
-# by the pid watcher. nginx is Debian's package, installed when missing. Settings: the same environment
-# as `make run` (TWILIO_*, TELEGRAM_*; Telegram needs TELEGRAM_WEBHOOK_URL here: long polling from
-# several servers is refused by Telegram) plus DATABASE_URL and TRACKER_DATABASE_URL (default: the local
+# by an event listener on supervisord's process state events (bot/tools/cluster_pids.py). nginx is
+# Debian's package, installed when missing. Settings: the same environment as `make run` (TWILIO_*,
+# TELEGRAM_*; Telegram needs TELEGRAM_WEBHOOK_URL here: long polling from several servers is refused by
+# Telegram) plus DATABASE_URL and TRACKER_DATABASE_URL (default: the local
 # PostgreSQL database `test`), REDIS_HOST/PORT/DB, RABBITMQ_HOST/PORT/USERNAME/PASSWORD. Ports:
 # CLUSTER_HTTP_PORT (5005), CLUSTER_CONSOLE_PORT (5006), CLUSTER_ACTION_PORT (5055, the action servers'
 # balancer), CLUSTER_BASE_PORT (5100: Rasa servers at +1.., action servers at +51.., console at +99).
@@ -123,11 +124,11 @@ startsecs=3
 stdout_logfile=$dir/evidence.log
 redirect_stderr=true
 
-[program:pidwatch]
-command=bash -c 'while sleep 1; do CLUSTER_DIR="$dir" "$PWD/scripts/cluster.sh" pids >/dev/null 2>&1; done'
+[eventlistener:pids]
+command=python -m bot.tools.cluster_pids $dir
+events=PROCESS_STATE
 autorestart=true
-stdout_logfile=NONE
-redirect_stderr=true
+stderr_logfile=$dir/pids.log
 CONF
     for i in $(seq 1 "$n"); do
       cat <<CONF

@@ -22,6 +22,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.i18n import languages
 from bot.nlu.gazetteer import GAZETTEER_DIR
 from bot.nlu.guards import _StatelessComponent
 from bot.nlu.text import fold, phrase_hits, words
@@ -102,10 +103,18 @@ def boundaries(path: Path = GAZETTEER_DIR / "boundaries.yml") -> tuple[Boundary,
             str(row["intent"]),
             frozenset(str(r) for r in row.get("from") or ()),
             tuple(frozenset(tuple(words(fold(str(w)))) for w in group) for group in row.get("all_of") or ()),
-            frozenset(tuple(words(fold(str(w)))) for w in row.get("opens_with") or ()),
+            frozenset(tuple(words(fold(str(w)))) for w in _openers(row)),
         )
         for row in rows
     )
+
+
+def _openers(row: dict[str, Any]) -> list[str]:
+    """A row's opening words: its own, and the registry's greetings in every language when it asks for them."""
+    own = [str(w) for w in row.get("opens_with") or ()]
+    if not row.get("opens_with_greetings"):
+        return own
+    return own + [greeting for forms in languages.greetings().values() for greeting in forms]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -70,13 +70,23 @@ class IntentEnsemble(LogisticRegressionClassifier):
         and joins them with empty dense ones, a third of this component's time); dense ones, if a
         pipeline had any, go through the base class.
         """
-        rows = []
-        for message in messages:
-            sparse = message.get_sparse_features(attribute=TEXT)[1]
-            if sparse is None or message.get_dense_features(attribute=TEXT)[1] is not None:
-                return normalize(super()._create_X(messages), norm="l2", copy=False)
-            rows.append(sparse.features)
+        rows = [self._sparse_row(message) for message in messages]
+        if any(row is None for row in rows):
+            return normalize(super()._create_X(messages), norm="l2", copy=False)
         return normalize(vstack(rows, format="csr"), norm="l2", copy=False)
+
+    @staticmethod
+    def _sparse_row(message: Message) -> Any:
+        """The message's sparse sentence features (None: it has none, or dense ones too)."""
+        sparse = message.get_sparse_features(attribute=TEXT)[1]
+        if sparse is None or message.get_dense_features(attribute=TEXT)[1] is not None:
+            return None
+        return sparse.features
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Train the regression (the base class's way); its weights are laid out again at the next use."""
+        self._weights = None
+        return super().train(training_data)
 
     def probabilities(self, features: csr_matrix) -> np.ndarray:
         """``predict_proba`` of the (multinomial) regression, with its weights kept in row order.
@@ -86,7 +96,7 @@ class IntentEnsemble(LogisticRegressionClassifier):
         """
         if self.clf.coef_.shape[0] == 1:  # two intents only: scikit-learn's binary form
             return self.clf.predict_proba(features)  # type: ignore[no-any-return]
-        if self._weights is None or self._weights.shape[1] != self.clf.coef_.shape[0]:
+        if self._weights is None:
             self._weights = np.ascontiguousarray(self.clf.coef_.T)
         return softmax(np.asarray(features @ self._weights) + self.clf.intercept_, copy=False)  # type: ignore[no-any-return]
 
@@ -102,9 +112,13 @@ class IntentEnsemble(LogisticRegressionClassifier):
         classes = [str(c) for c in self.clf.classes_]
         width = int(self.clf.coef_.shape[1])
         for message in messages:
-            if message.get_sparse_features(attribute=TEXT)[1] is None:
-                continue
-            features = self._create_X([message])
+            sparse = self._sparse_row(message)
+            if sparse is not None:
+                features = normalize(csr_matrix(sparse), norm="l2", copy=False)
+            elif message.get_sparse_features(attribute=TEXT)[1] is not None:
+                features = self._create_X([message])  # dense features too: the base class's way
+            else:
+                continue  # no word features (an empty or blank message)
             if features.shape[1] != width:
                 continue
             row = self.probabilities(features)[0]

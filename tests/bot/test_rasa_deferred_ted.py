@@ -112,3 +112,19 @@ async def test_ted_s_network_is_built_in_the_background_and_predicts_once_built(
     made = rasa_deferred_ted._ted_predict(policy, tracker, agent.domain)
     assert len(made.probabilities) == len(agent.domain.action_names_or_texts)
     assert 0.0 < made.max_confidence <= 1.0
+
+
+def test_a_network_that_cannot_be_built_is_logged_once_and_raised_where_ted_is_read(
+    caplog: pytest.LogCaptureFixture, tmp_path: Any
+) -> None:
+    def broken() -> Any:
+        raise OSError("weights unreadable")
+
+    future = rasa_deferred_ted._loader.submit(rasa_deferred_ted._build, broken, str(tmp_path))
+    model = rasa_deferred_ted.BackgroundModel(future)
+    with pytest.raises(OSError):
+        model.predict  # noqa: B018 (reading TED's network is what fails)
+    assert not tmp_path.exists()  # the copied weights are removed either way
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.rasa_deferred_ted"] == [
+        "TED's network could not be built: OSError: weights unreadable"
+    ]
