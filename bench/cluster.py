@@ -46,6 +46,7 @@ import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
 from bench import process_cpu
+from bench.profile_turn import _py_spy, summarise
 from tests.channels.fake_twilio import FakeTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +83,32 @@ def _cluster_pids() -> dict[int, str]:
         if pid:
             names[pid] = path.stem
     return names
+
+
+def _spies(names: list[str], servers: int) -> dict[str, tuple[Path, subprocess.Popen[bytes]]]:
+    """py-spy sampling each named process of the cluster (bench/profile_turn.py's way) during a round."""
+    spies = {}
+    for name in names:
+        pid = _pid(name)
+        if not pid:
+            continue
+        out = ROOT / "var" / "cluster-profile" / f"{name}-n{servers}.txt"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        spies[f"{name} (N={servers})"] = (out, subprocess.Popen(
+            [_py_spy(), "record", "--format", "raw", "--rate", "250", "--nonblocking", "--pid", str(pid),
+             "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return spies
+
+
+def _report_spies(spies: dict[str, tuple[Path, subprocess.Popen[bytes]]], names: list[str] | None) -> None:
+    for _, spy in spies.values():
+        spy.send_signal(signal.SIGINT)
+    for label, (out, spy) in spies.items():
+        spy.wait(timeout=60)
+        print(f"  profile of {label}, share of its CPU samples by function, callees included:", flush=True)
+        for share, frame in summarise(out, 30) if out.exists() else []:
+            print(f"    {100 * share:5.1f}%  {frame}", flush=True)
+        print(f"  (py-spy's samples: {out.relative_to(ROOT)})", flush=True)
 
 
 def _pid(name: str) -> int:
@@ -169,6 +196,14 @@ async def burst(args: argparse.Namespace, name: str, http_port: int, kill: str |
     return result
 
 
+def database_work(engine: sa.engine.Engine) -> tuple[int, int]:
+    """PostgreSQL's count of transactions committed and rolled back in this database so far."""
+    with engine.connect() as connection:
+        row = connection.execute(sa.text(
+            "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()")).one()
+    return int(row.xact_commit), int(row.xact_rollback)
+
+
 def settle(engine: sa.engine.Engine, sids: set[str], timeout: float) -> float:
     """Wait until every acknowledged message is closed and no reply is waiting; the seconds it took."""
     start = time.monotonic()
@@ -233,12 +268,23 @@ async def run_rounds(args: argparse.Namespace) -> int:
         await asyncio.to_thread(_cluster, ["up", str(servers)], env)
         engine = sa.create_engine(url, future=True)
         try:
+            # Steady state: a few turns on every server (first turns load lazily), then wait until the
+            # servers are done with the work of their start (TED's network is built in the background).
+            warm = argparse.Namespace(**{**vars(args), "messages": 10 * servers, "people": 5 * servers})
+            warmed = await burst(warm, "warm-up", http_port, None, base, token)
+            await asyncio.to_thread(settle, engine, warmed.acknowledged, args.settle)
+            servers_pids = [pid for pid, name in _cluster_pids().items() if name.startswith(("rasa-", "actions-"))]
+            quiet = await asyncio.to_thread(process_cpu.wait_until_quiet, servers_pids)
+            print(f"N={servers}: warmed up, servers quiet after {quiet:.0f} s", flush=True)
             for name, kill in rounds:
                 twilio.sent.clear()
-                cpu_before = process_cpu.snapshot()
+                cpu_before, db_before = process_cpu.snapshot(), database_work(engine)
+                spies = _spies(args.profile, servers) if args.profile and kill is None else {}
                 result = await burst(args, name, http_port, kill, base, token)
                 waited = await asyncio.to_thread(settle, engine, result.acknowledged, args.settle)
                 cpu = process_cpu.spent(cpu_before, process_cpu.snapshot(), _cluster_pids())
+                commits, rollbacks = (b - a for a, b in zip(db_before, database_work(engine), strict=True))
+                _report_spies(spies, args.profile)
                 result.replied_seconds = result.seconds + waited
                 figures = count(engine, twilio, result)
                 rate = len(result.acknowledged) / result.seconds
@@ -253,6 +299,8 @@ async def run_rounds(args: argparse.Namespace) -> int:
                 )
                 print(lines[-1], flush=True)
                 print(f"  {process_cpu.describe(cpu, len(result.acknowledged))}", flush=True)
+                print(f"  PostgreSQL transactions per message: {commits / len(result.acknowledged):.1f} committed,"
+                      f" {rollbacks / len(result.acknowledged):.1f} rolled back (reads end in a rollback)", flush=True)
                 failed |= bool(figures["lost"] or figures["duplicated"] or figures["out_of_order"] or result.refused)
                 failed |= result.back_seconds is not None and result.back_seconds > 30
         finally:
@@ -276,6 +324,8 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=240.0, help="seconds to wait for replies after a burst")
     parser.add_argument("--model", help="the model to serve (default: scripts/train.sh full)")
     parser.add_argument("--throughput-only", action="store_true", help="only the N=1 and N=2 rounds (nothing killed)")
+    parser.add_argument("--profile", nargs="*", metavar="NAME",
+                        help="py-spy these processes (e.g. rasa-1 evidence) in the rounds with nothing killed")
     args = parser.parse_args()
     random.seed(11)
     return asyncio.run(run_rounds(args))

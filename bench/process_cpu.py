@@ -10,6 +10,7 @@ all cores. It says where a machine's cores go during a burst, which ``top`` show
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,3 +78,34 @@ def describe(seconds: dict[str, float], messages: int, top: int = 10) -> str:
     parts = [f"{name} {1000 * value / messages:.0f}" for value, name in heavy]
     parts += [f"{name} {1000 * seconds.get(name, 0.0) / messages:.0f}" for name in ("short-lived", "idle")]
     return "CPU ms per message: " + ", ".join(parts)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds a process (all its threads) has used so far (0 when it is gone)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    rest = raw[raw.rindex(")") + 2 :].split()
+    return (int(rest[11]) + int(rest[12])) / TICKS
+
+
+def wait_until_quiet(pids: list[int] | None = None, *, below: float = 0.1, window: float = 2.0,
+                     timeout: float = 180.0) -> float:
+    """Wait until these processes (None: the whole machine) use less than `below` of a core over `window` s.
+
+    A server is in its steady state once the work of its start is over (e.g. a Rasa server building
+    TED's network in the background): a benchmark measures from there. Returns the seconds waited.
+    """
+    def used() -> float:
+        return sum(cpu_seconds(pid) for pid in pids) if pids is not None else _machine()[0] / TICKS
+
+    start = time.monotonic()
+    before = used()
+    while time.monotonic() - start < timeout:
+        time.sleep(window)
+        now = used()
+        if now - before < below * window:
+            break
+        before = now
+    return time.monotonic() - start

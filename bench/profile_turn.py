@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from turn_latency import SETTLE_SECONDS, burst, rasa_process  # noqa: E402
+from turn_latency import burst, rasa_process  # noqa: E402
 
+from bench.process_cpu import wait_until_quiet  # noqa: E402
 from bot.infodb.content import import_bundle, load_bundle  # noqa: E402
 from bot.infodb.schema import CONTENT_DIR, migrate  # noqa: E402
 from bot.infodb.session import engine_for, session_scope  # noqa: E402
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with rasa_process(model, ROOT, env, ROOT / "endpoints.yml") as (url, rasa):
                 asyncio.run(burst(url, 1, 10))  # warm up: first turns load lazily
-                time.sleep(SETTLE_SECONDS)  # steady state: TED's network is built in the background
+                wait_until_quiet([rasa.pid, actions.pid])  # steady state: TED's network is built in the background
                 spies = {
                     name: (out := Path(directory) / f"{name}.txt", subprocess.Popen(
                         [_py_spy(), "record", "--format", "raw", "--rate", "250", "--nonblocking", "--pid",

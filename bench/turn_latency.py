@@ -34,6 +34,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.process_cpu import wait_until_quiet  # noqa: E402
 from bot.infodb.content import import_bundle, load_bundle  # noqa: E402
 from bot.infodb.schema import CONTENT_DIR, migrate  # noqa: E402
 from bot.infodb.session import engine_for, session_scope  # noqa: E402
@@ -52,7 +53,6 @@ MESSAGES = (
     "me quitaron el pasaporte en el trabajo",
 )
 START_SECONDS = 240
-SETTLE_SECONDS = 30
 TARGET_P50_RATIO_1 = 1.5
 TARGET_P95_RATIO_10 = 2.0
 
@@ -171,8 +171,8 @@ def main(argv: list[str] | None = None) -> int:
                 for name, url in targets.items():  # warm up: first turns load lazily
                     asyncio.run(burst(url, 2, 8, name == "project"))
                 # Steady state: the project's server builds TED's network in the background after it
-                # starts (bot/rasa_deferred_ted.py); both servers get the same pause.
-                time.sleep(SETTLE_SECONDS)
+                # starts (bot/rasa_deferred_ted.py); measured once the machine is quiet.
+                print(f"servers quiet after {wait_until_quiet():.0f} s", flush=True)
                 results: dict[tuple[str, int], list[float]] = {}
                 seconds: dict[tuple[str, int], float] = {}
                 for round_number in range(args.rounds):

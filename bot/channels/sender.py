@@ -251,14 +251,16 @@ class OutboxSender:
         return len(ready)
 
     async def _send_one(self, message: store.OutboxMessage) -> None:
+        # Claimed first: with several instances, every sender sees every due message, and the one that
+        # does not get it stops here (one store call, not two).
+        if not await self.db(store.claim_message, message_id=message.id, owner=self.owner, now=self.clock()):
+            return
         conversation = await self.db(store.get_conversation, conversation_id=message.conversation_id)
         status = self.status_for(conversation, self.clock())
         if conversation is None or status != store.PENDING:
             status = status if status != store.PENDING else store.UNREACHABLE
             logger.warning("outbox message %s not sent: %s", message.id, status)
             await self.db(store.close_message, message_id=message.id, status=status)
-            return
-        if not await self.db(store.claim_message, message_id=message.id, owner=self.owner, now=self.clock()):
             return
         await self.pacing.slot(message.conversation_id)
         try:
