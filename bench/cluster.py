@@ -270,7 +270,7 @@ async def run_rounds(args: argparse.Namespace) -> int:
         try:
             # Steady state: a few turns on every server (first turns load lazily), then wait until the
             # servers are done with the work of their start (TED's network is built in the background).
-            warm = argparse.Namespace(**{**vars(args), "messages": 10 * servers, "people": 5 * servers})
+            warm = argparse.Namespace(**{**vars(args), "messages": 30 * servers, "people": 10 * servers})
             warmed = await burst(warm, "warm-up", http_port, None, base, token)
             await asyncio.to_thread(settle, engine, warmed.acknowledged, args.settle)
             servers_pids = [pid for pid, name in _cluster_pids().items() if name.startswith(("rasa-", "actions-"))]

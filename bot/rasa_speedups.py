@@ -14,6 +14,12 @@ same inputs (the latest parse, its intent and ``target_language`` entities, the 
 and the same event (a ``SlotSet`` when the language changes); any other custom mapping still goes to
 the action server.
 
+Reading a stored conversation turns each event's type name into its class with
+``Event.resolve_by_type``, which walks Rasa's whole tree of event classes (``all_subclasses``) for
+every event: about 7% of a cluster Rasa server's CPU (bench/cluster.py --profile). The classes are
+looked up in a table built once, in Rasa's order; a name not in it goes to Rasa's own walk (a class
+defined later, the old "topic" events, the default, the error).
+
 TED's prediction is computed only when it can change the choice of the next action
 (``bot/rasa_deferred_ted.py``).
 """
@@ -30,6 +36,7 @@ from rasa.core.actions.action import ActionExtractSlots, RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import all_subclasses
 
 from bot import rasa_deferred_ted
 from bot.i18n import APP_LANGUAGE
@@ -84,11 +91,29 @@ async def run_custom_action(
     return await _remote_custom_action(self, custom_action, output_channel, nlg, tracker, domain)  # type: ignore[no-any-return]
 
 
+_rasa_resolve_by_type = Event.resolve_by_type
+
+
+@lru_cache(maxsize=1)
+def event_types() -> dict[str, type[Event]]:
+    """Event classes by type name, the first in Rasa's order where two share one (as its lookup finds)."""
+    table: dict[str, type[Event]] = {}
+    for cls in all_subclasses(Event):
+        table.setdefault(cls.type_name, cls)
+    return table
+
+
+def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+    """``Event.resolve_by_type`` from the table; what it does not hold, Rasa resolves."""
+    return event_types().get(type_name) or _rasa_resolve_by_type(type_name, default)
+
+
 def install() -> None:
-    """Replace Rasa's per-call schema check (idempotent); ``VENTANILLA_RASA_SPEEDUPS=0`` keeps Rasa's own
+    """Replace Rasa's per-call schema check and event class lookup (idempotent); ``VENTANILLA_RASA_SPEEDUPS=0`` keeps Rasa's own
     (to measure the difference: bench/turn_latency.py)."""
     if os.environ.get("VENTANILLA_RASA_SPEEDUPS", "1") == "0":
         return
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     ActionExtractSlots._run_custom_action = run_custom_action  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
     rasa_deferred_ted.install()

@@ -81,3 +81,27 @@ async def test_the_language_is_chosen_in_the_server_as_the_action_would(
     state = tracker.current_state(EventVerbosity.ALL)  # what Rasa sends the action server
     remote = await ActionDetectLanguage().run(CollectingDispatcher(), Tracker.from_dict(state), {})
     assert [(e.key, e.value) for e in here if isinstance(e, SlotSet)] == [(e["name"], e["value"]) for e in remote]
+
+
+def test_every_event_type_resolves_to_rasa_s_own_class() -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    from bot.rasa_speedups import _rasa_resolve_by_type
+
+    assert Event.resolve_by_type is not _rasa_resolve_by_type  # installed
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert len(names) > 15
+    for name in names:
+        assert Event.resolve_by_type(name) is _rasa_resolve_by_type(name)
+
+
+def test_unknown_and_old_event_types_behave_as_in_rasa() -> None:
+    from rasa.shared.core.events import Event, SlotSet
+
+    assert Event.resolve_by_type("topic") is None  # old TopicSet events are skipped
+    assert Event.resolve_by_type("no_such_event", SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+    restored = Event.from_parameters({"event": "slot", "name": "language", "value": "ht", "timestamp": 1.0})
+    assert isinstance(restored, SlotSet) and restored.value == "ht"
