@@ -2,8 +2,8 @@
 
 Both count through ``store.record``, whose processed-event ids make them safe to run twice and to
 restart: an event read again after a crash is skipped. The SQL reader also keeps its position in the
-evidence database, in the transaction of the counts, and deletes the broker rows it has counted:
-Rasa writes whole events there, texts included, and they must not outlive the retention period.
+evidence database, in the transaction of the counts, and deletes the broker rows it has counted (only
+evidence markers reach the broker: bot/tracker_store.py publishes no other event).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy import DELETE_ACTION
@@ -100,7 +100,8 @@ async def test_a_save_publishes_and_stores_what_rasa_s_own_save_does(tmp_path: P
     tracker = conversation(sender, at)
     later = [
         [ActionExecuted("action_listen", timestamp=at + 3), UserUttered("y en mexico", {"name": "inform"}, timestamp=at + 4),
-         BotUttered("en mexico...", timestamp=at + 5)],
+         BotUttered("en mexico...", timestamp=at + 5),
+         SlotSet("evidence", {"outcome": "answered", "topic": "asylum", "language": "es"}, timestamp=at + 5)],
         [ActionExecuted("action_session_start", timestamp=at + 9000), SessionStarted(timestamp=at + 9000),
          ActionExecuted("action_listen", timestamp=at + 9000), UserUttered("hola", {"name": "greet"}, timestamp=at + 9001)],
     ]
@@ -119,5 +120,8 @@ async def test_a_save_publishes_and_stores_what_rasa_s_own_save_does(tmp_path: P
             return [(e.type_name, e.timestamp, e.intent_name, e.action_name, e.data)
                     for e in session.query(s.SQLEvent).order_by(s.SQLEvent.id)]
 
-    assert rows(store) == rows(rasa_store) and len(rows(store)) == 12
-    assert ours.published == theirs.published and len(ours.published) == 12
+    assert rows(store) == rows(rasa_store) and len(rows(store)) == 13
+    # The broker gets the evidence marker as Rasa publishes it, and nothing else: no person's text.
+    assert len(theirs.published) == 13
+    assert ours.published == [e for e in theirs.published if e["event"] == "slot" and e["name"] == "evidence"]
+    assert len(ours.published) == 1 and "text" not in ours.published[0]
