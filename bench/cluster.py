@@ -1,14 +1,15 @@
 """The cluster under a burst, with a Rasa server or an action server killed in the middle.
 
-Starts the cluster (``scripts/cluster.sh up N``: N Rasa and N action servers behind nginx on the
+Starts the cluster (``scripts/cluster.sh up 2``: two Rasa and two action servers behind nginx on the
 production settings) with WhatsApp pointed at a local stand-in of Twilio's Messages API, then posts
-a burst of signed WhatsApp messages from many people (each person's messages in order, 10% of them
-delivered twice as Twilio does on a timeout). Rounds, in one run:
+bursts of signed WhatsApp messages from many people (each person's messages in order, 10% of them
+delivered twice as Twilio does on a timeout). Rounds, in one run, on the same processes:
 
-  1. N=1, nothing killed: throughput of one instance;
-  2. N=2, nothing killed: throughput of two;
-  3. N=2, ``rasa-1`` killed with SIGKILL mid-burst (its pid from var/cluster/rasa-1.pid);
-  4. N=2, ``actions-1`` killed with SIGKILL mid-burst.
+  1. throughput, ``--repeats`` times alternating: N=1 (``rasa-2`` and ``actions-2`` stopped with
+     ``scripts/cluster.sh stop``; nginx skips them) and N=2 (started again), each after a warm-up and
+     once the servers are quiet; the ratio is of the medians;
+  2. N=2, ``rasa-1`` killed with SIGKILL mid-burst (its pid from var/cluster/rasa-1.pid);
+  3. N=2, ``actions-1`` killed with SIGKILL mid-burst.
 
 Each round counts, from the channel store and the stand-in's own record of what arrived:
 acknowledged messages, messages replied, lost (acknowledged but never answered), duplicated replies
@@ -18,8 +19,8 @@ replied messages a second until the last reply). A killed instance's claimed mes
 when its claim lease (120 s) passes, so a round waits for them. Targets: 0 lost, 0 duplicated, 0 out
 of order, back within 30 s, two instances at least 1.5x one.
 
-    python bench/cluster.py [--messages 300] [--people 60] [--concurrency 16] [--model models/...tar.gz]
-                            [--throughput-only]
+    python bench/cluster.py [--messages 300] [--people 60] [--concurrency 16] [--repeats 3]
+                            [--model models/...tar.gz] [--throughput-only] [--profile rasa-1 evidence]
 
 Each round also prints the CPU milliseconds per message of each process (bench/process_cpu.py):
 where the machine's cores go.
@@ -32,6 +33,7 @@ import asyncio
 import os
 import random
 import signal
+import statistics
 import subprocess
 import time
 import uuid
@@ -249,70 +251,89 @@ async def run_rounds(args: argparse.Namespace) -> int:
     http_port = int(os.environ.get("CLUSTER_HTTP_PORT", "5005"))
     base = int(os.environ.get("CLUSTER_BASE_PORT", "5100"))
     token = os.environ.get("RASA_AUTH_TOKEN") or f"bench-{uuid.uuid4().hex}"
-    lines: list[str] = []
     failed = False
-    throughput: dict[int, float] = {}
-    kills = [] if args.throughput_only else [("N=2, rasa-1 killed", "rasa-1"), ("N=2, actions-1 killed", "actions-1")]
-    for servers, rounds in ((1, [("N=1", None)]), (2, [("N=2", None), *kills])):
-        schema = f"cluster_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(PG, future=True)
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    schema = f"cluster_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG, future=True)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    url = f"{PG}?options=-csearch_path%3D{schema}"
+    env = {**os.environ, "DATABASE_URL": url, "TRACKER_DATABASE_URL": url, "RASA_AUTH_TOKEN": token,
+           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_WHATSAPP_FROM": BOT_NUMBER,
+           "TWILIO_WEBHOOK_URL": WEBHOOK_URL, "TWILIO_API_BASE_URL": twilio.base_url,
+           "CONVERSATION_ID_KEY": "cluster-bench-conversation-key-0123", "TQDM_DISABLE": "1"}
+    if args.model:
+        env["CLUSTER_MODEL"] = args.model
+    await asyncio.to_thread(_cluster, ["up", "2"], env)
+    engine = sa.create_engine(url, future=True)
+
+    async def steady(servers: int) -> None:
+        """A few turns on every server (first turns load lazily), then wait until the servers are done
+        with the work of their start (TED's network is built in the background)."""
+        warm = argparse.Namespace(**{**vars(args), "messages": 30 * servers, "people": 10 * servers})
+        warmed = await burst(warm, "warm-up", http_port, None, base, token)
+        await asyncio.to_thread(settle, engine, warmed.acknowledged, args.settle)
+        pids = [pid for pid, name in _cluster_pids().items() if name.startswith(("rasa-", "actions-"))]
+        quiet = await asyncio.to_thread(process_cpu.wait_until_quiet, pids)
+        print(f"N={servers}: warmed up, servers quiet after {quiet:.0f} s", flush=True)
+
+    async def measure(name: str, servers: int, kill: str | None) -> None:
+        nonlocal failed
+        twilio.sent.clear()
+        cpu_before, db_before = process_cpu.snapshot(), database_work(engine)
+        spies = _spies(args.profile, servers) if args.profile and kill is None else {}
+        result = await burst(args, name, http_port, kill, base, token)
+        waited = await asyncio.to_thread(settle, engine, result.acknowledged, args.settle)
+        cpu = process_cpu.spent(cpu_before, process_cpu.snapshot(), _cluster_pids())
+        commits, rollbacks = (b - a for a, b in zip(db_before, database_work(engine), strict=True))
+        _report_spies(spies, args.profile)
+        result.replied_seconds = result.seconds + waited
+        figures = count(engine, twilio, result)
+        rate = len(result.acknowledged) / result.seconds
+        replied_rate = figures["replied"] / result.replied_seconds
+        if kill is None:
+            rates[servers].append(replied_rate)  # turns answered a second: what an instance adds
+        back = f" back_s={result.back_seconds:.1f}" if result.back_seconds is not None else ""
+        print(f"{name}: acknowledged={len(result.acknowledged)} refused={result.refused} replied={figures['replied']}"
+              f" lost={figures['lost']} duplicated={figures['duplicated']} out_of_order={figures['out_of_order']}"
+              f" ack_per_s={rate:.1f} replied_per_s={replied_rate:.1f}{back}", flush=True)
+        print(f"  {process_cpu.describe(cpu, len(result.acknowledged))}", flush=True)
+        print(f"  PostgreSQL transactions per message: {commits / len(result.acknowledged):.1f} committed,"
+              f" {rollbacks / len(result.acknowledged):.1f} rolled back (reads end in a rollback)", flush=True)
+        failed |= bool(figures["lost"] or figures["duplicated"] or figures["out_of_order"] or result.refused)
+        failed |= result.back_seconds is not None and result.back_seconds > 30
+
+    second = ["rasa-2", "actions-2"]
+    try:
+        await steady(2)
+        running = 2
+        # Alternating rounds on the same processes: one instance (the second Rasa server and action
+        # server stopped; nginx skips them) against two, so a run's drift falls on both alike.
+        for repeat in range(args.repeats):
+            for servers in ((1, 2) if repeat % 2 == 0 else (2, 1)):
+                if servers != running:
+                    await asyncio.to_thread(_cluster, ["stop" if servers == 1 else "start", *second], env)
+                    running = servers
+                    await steady(servers)
+                await measure(f"N={servers} (round {repeat + 1})", servers, None)
+        if running != 2:
+            await asyncio.to_thread(_cluster, ["start", *second], env)
+            await steady(2)
+        if not args.throughput_only:
+            for name, kill in (("N=2, rasa-1 killed", "rasa-1"), ("N=2, actions-1 killed", "actions-1")):
+                await measure(name, 2, kill)
+    finally:
+        engine.dispose()
+        await asyncio.to_thread(_cluster, ["down"], env)
         with admin.begin() as connection:
-            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        url = f"{PG}?options=-csearch_path%3D{schema}"
-        env = {**os.environ, "DATABASE_URL": url, "TRACKER_DATABASE_URL": url, "RASA_AUTH_TOKEN": token,
-               "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_WHATSAPP_FROM": BOT_NUMBER,
-               "TWILIO_WEBHOOK_URL": WEBHOOK_URL, "TWILIO_API_BASE_URL": twilio.base_url,
-               "CONVERSATION_ID_KEY": "cluster-bench-conversation-key-0123", "TQDM_DISABLE": "1"}
-        if args.model:
-            env["CLUSTER_MODEL"] = args.model
-        await asyncio.to_thread(_cluster, ["up", str(servers)], env)
-        engine = sa.create_engine(url, future=True)
-        try:
-            # Steady state: a few turns on every server (first turns load lazily), then wait until the
-            # servers are done with the work of their start (TED's network is built in the background).
-            warm = argparse.Namespace(**{**vars(args), "messages": 30 * servers, "people": 10 * servers})
-            warmed = await burst(warm, "warm-up", http_port, None, base, token)
-            await asyncio.to_thread(settle, engine, warmed.acknowledged, args.settle)
-            servers_pids = [pid for pid, name in _cluster_pids().items() if name.startswith(("rasa-", "actions-"))]
-            quiet = await asyncio.to_thread(process_cpu.wait_until_quiet, servers_pids)
-            print(f"N={servers}: warmed up, servers quiet after {quiet:.0f} s", flush=True)
-            for name, kill in rounds:
-                twilio.sent.clear()
-                cpu_before, db_before = process_cpu.snapshot(), database_work(engine)
-                spies = _spies(args.profile, servers) if args.profile and kill is None else {}
-                result = await burst(args, name, http_port, kill, base, token)
-                waited = await asyncio.to_thread(settle, engine, result.acknowledged, args.settle)
-                cpu = process_cpu.spent(cpu_before, process_cpu.snapshot(), _cluster_pids())
-                commits, rollbacks = (b - a for a, b in zip(db_before, database_work(engine), strict=True))
-                _report_spies(spies, args.profile)
-                result.replied_seconds = result.seconds + waited
-                figures = count(engine, twilio, result)
-                rate = len(result.acknowledged) / result.seconds
-                replied_rate = figures["replied"] / result.replied_seconds
-                if kill is None:
-                    throughput[servers] = replied_rate  # turns answered a second: what an instance adds
-                back = f" back_s={result.back_seconds:.1f}" if result.back_seconds is not None else ""
-                lines.append(
-                    f"{name}: acknowledged={len(result.acknowledged)} refused={result.refused} replied={figures['replied']}"
-                    f" lost={figures['lost']} duplicated={figures['duplicated']} out_of_order={figures['out_of_order']}"
-                    f" ack_per_s={rate:.1f} replied_per_s={replied_rate:.1f}{back}"
-                )
-                print(lines[-1], flush=True)
-                print(f"  {process_cpu.describe(cpu, len(result.acknowledged))}", flush=True)
-                print(f"  PostgreSQL transactions per message: {commits / len(result.acknowledged):.1f} committed,"
-                      f" {rollbacks / len(result.acknowledged):.1f} rolled back (reads end in a rollback)", flush=True)
-                failed |= bool(figures["lost"] or figures["duplicated"] or figures["out_of_order"] or result.refused)
-                failed |= result.back_seconds is not None and result.back_seconds > 30
-        finally:
-            engine.dispose()
-            await asyncio.to_thread(_cluster, ["down"], env)
-            with admin.begin() as connection:
-                connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
-    await twilio.stop()
-    ratio = throughput[2] / throughput[1]
-    print(f"throughput (messages answered a second): N=1 {throughput[1]:.1f}, N=2 {throughput[2]:.1f},"
-          f" ratio {ratio:.2f} (target >= 1.5)")
+            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+        await twilio.stop()
+    one, two = statistics.median(rates[1]), statistics.median(rates[2])
+    ratio = two / one
+    print(f"throughput (messages answered a second, median of {args.repeats} alternating rounds):"
+          f" N=1 {one:.1f} ({', '.join(f'{r:.1f}' for r in rates[1])}),"
+          f" N=2 {two:.1f} ({', '.join(f'{r:.1f}' for r in rates[2])}), ratio {ratio:.2f} (target >= 1.5)")
     return 1 if failed or ratio < 1.5 else 0
 
 
@@ -323,6 +344,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--settle", type=float, default=240.0, help="seconds to wait for replies after a burst")
     parser.add_argument("--model", help="the model to serve (default: scripts/train.sh full)")
+    parser.add_argument("--repeats", type=int, default=3, help="alternating N=1 and N=2 rounds (median of each)")
     parser.add_argument("--throughput-only", action="store_true", help="only the N=1 and N=2 rounds (nothing killed)")
     parser.add_argument("--profile", nargs="*", metavar="NAME",
                         help="py-spy these processes (e.g. rasa-1 evidence) in the rounds with nothing killed")

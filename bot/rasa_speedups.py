@@ -20,6 +20,11 @@ every event: about 7% of a cluster Rasa server's CPU (bench/cluster.py --profile
 looked up in a table built once, in Rasa's order; a name not in it goes to Rasa's own walk (a class
 defined later, the old "topic" events, the default, the error).
 
+A Rasa server waits for a conversation's lock (another turn of the same conversation runs, in the
+cluster often on the other server) by looking again every second: a second turn of a person who
+sent two messages at once waited up to a second doing nothing, holding one of the channel's turn
+slots. It looks again every ``LOCK_WAIT_SECONDS`` (the same lock, tickets and order).
+
 TED's prediction is computed only when it can change the choice of the next action
 (``bot/rasa_deferred_ted.py``).
 """
@@ -27,12 +32,13 @@ TED's prediction is computed only when it can change the choice of the next acti
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import lru_cache, partialmethod
 from typing import Any
 
 import jsonschema
 from jsonschema.protocols import Validator
 from rasa.core.actions.action import ActionExtractSlots, RemoteAction
+from rasa.core.lock_store import LockStore
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -108,6 +114,10 @@ def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[
     return event_types().get(type_name) or _rasa_resolve_by_type(type_name, default)
 
 
+LOCK_WAIT_SECONDS = 0.1
+_rasa_lock = LockStore.lock
+
+
 def install() -> None:
     """Replace Rasa's per-call schema check and event class lookup (idempotent); ``VENTANILLA_RASA_SPEEDUPS=0`` keeps Rasa's own
     (to measure the difference: bench/turn_latency.py)."""
@@ -116,4 +126,5 @@ def install() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     ActionExtractSlots._run_custom_action = run_custom_action  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
+    LockStore.lock = partialmethod(_rasa_lock, wait_time_in_seconds=LOCK_WAIT_SECONDS)  # type: ignore[method-assign,assignment]
     rasa_deferred_ted.install()

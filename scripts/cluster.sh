@@ -5,6 +5,7 @@
 #
 #   scripts/cluster.sh up [N]     start (N = 2 by default); webhooks and REST at 127.0.0.1:5005, console at :5006
 #   scripts/cluster.sh status     what supervisord runs, with pids
+#   scripts/cluster.sh stop|start NAME...   take programs out and back (rasa-2 actions-2: one instance)
 #   scripts/cluster.sh down       stop all of it
 #
 # supervisord (requirements-cluster.txt) restarts a process that dies; each process's pid is in
@@ -209,6 +210,11 @@ pids)
 status)
   ctl status
   ;;
+stop | start)
+  # Take programs out of the cluster and back (e.g. `stop rasa-2 actions-2`): nginx skips a stopped server.
+  [ "$#" -ge 2 ] || { echo "usage: scripts/cluster.sh $command NAME..." >&2; exit 2; }
+  ctl "$command" "${@:2}"
+  ;;
 down)
   if [ -f "$dir/supervisord.pid" ] && kill -0 "$(cat "$dir/supervisord.pid")" 2>/dev/null; then
     pid=$(cat "$dir/supervisord.pid")
@@ -219,7 +225,7 @@ down)
   echo "the cluster is down"
   ;;
 *)
-  echo "usage: scripts/cluster.sh up [N] | status | down" >&2
+  echo "usage: scripts/cluster.sh up [N] | status | stop NAME... | start NAME... | down" >&2
   exit 2
   ;;
 esac

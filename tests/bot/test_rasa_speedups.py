@@ -105,3 +105,33 @@ def test_unknown_and_old_event_types_behave_as_in_rasa() -> None:
         Event.resolve_by_type("no_such_event")
     restored = Event.from_parameters({"event": "slot", "name": "language", "value": "ht", "timestamp": 1.0})
     assert isinstance(restored, SlotSet) and restored.value == "ht"
+
+
+async def test_a_second_turn_of_a_conversation_gets_the_lock_soon_after_the_first_releases_it() -> None:
+    import asyncio
+    import time
+
+    from rasa.core.lock_store import InMemoryLockStore
+
+    store = InMemoryLockStore()
+    order: list[str] = []
+    released = asyncio.Event()
+
+    async def first() -> None:
+        async with store.lock("c-1"):
+            order.append("first")
+            await asyncio.sleep(0.05)
+        released.set()
+
+    async def second() -> float:
+        await asyncio.sleep(0.01)  # asks while the first holds the lock
+        async with store.lock("c-1"):
+            order.append("second")
+            waited = time.monotonic()
+        await released.wait()
+        return waited
+
+    start = time.monotonic()
+    _, acquired = await asyncio.gather(first(), second())
+    assert order == ["first", "second"]
+    assert acquired - start < 0.5  # Rasa's own wait looks again after a whole second
