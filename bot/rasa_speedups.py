@@ -119,8 +119,8 @@ _rasa_lock = LockStore.lock
 
 
 def install() -> None:
-    """Replace Rasa's per-call schema check and event class lookup (idempotent); ``VENTANILLA_RASA_SPEEDUPS=0`` keeps Rasa's own
-    (to measure the difference: bench/turn_latency.py)."""
+    """Replace Rasa's per-call schema check, event class lookup and lock wait, defer TED (idempotent);
+    ``VENTANILLA_RASA_SPEEDUPS=0`` keeps Rasa's own (to measure the difference: bench/turn_latency.py)."""
     if os.environ.get("VENTANILLA_RASA_SPEEDUPS", "1") == "0":
         return
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
