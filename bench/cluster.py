@@ -15,8 +15,9 @@ Each round counts, from the channel store and the stand-in's own record of what 
 acknowledged messages, messages replied, lost (acknowledged but never answered), duplicated replies
 (sent to the provider more than once), replies out of order within a conversation, the seconds the
 killed process took to serve again, and throughput (acknowledged messages a second over the burst;
-replied messages a second until the last reply). A killed instance's claimed messages are taken over
-when its claim lease (120 s) passes, so a round waits for them. Targets: 0 lost, 0 duplicated, 0 out
+replied messages a second until the last reply was sent, as the store records it). A killed
+instance's claimed messages are taken over when its claim lease (120 s) passes, so a round waits
+for them. Targets: 0 lost, 0 duplicated, 0 out
 of order, back within 30 s, two instances at least 1.5x one.
 
     python bench/cluster.py [--messages 300] [--people 60] [--concurrency 16] [--repeats 3]
@@ -39,6 +40,7 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlencode
@@ -49,6 +51,7 @@ from twilio.request_validator import RequestValidator
 
 from bench import process_cpu
 from bench.profile_turn import _py_spy, summarise
+from bot.db import utc_now
 from tests.channels.fake_twilio import FakeTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +74,7 @@ class Round:
     seconds: float = 0.0
     replied_seconds: float = 0.0
     back_seconds: float | None = None
+    started_at: datetime = field(default_factory=utc_now)
 
 
 def _cluster(command: list[str], env: dict[str, str]) -> None:
@@ -189,7 +193,7 @@ async def burst(args: argparse.Namespace, name: str, http_port: int, kill: str |
                 port = base + index if kill.startswith("rasa") else base + 50 + index
                 back.append(asyncio.create_task(_serving_again(kill, old, port, token)))
 
-    start = time.monotonic()
+    start, result.started_at = time.monotonic(), utc_now()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         await asyncio.gather(*(person(http, address, texts) for address, texts in queues.items()))
     result.seconds = time.monotonic() - start
@@ -223,7 +227,7 @@ def settle(engine: sa.engine.Engine, sids: set[str], timeout: float) -> float:
 
 
 def count(engine: sa.engine.Engine, twilio: FakeTwilio, result: Round) -> dict[str, float]:
-    """Lost, duplicated and out-of-order replies of a round."""
+    """Lost, duplicated and out-of-order replies of a round, and the seconds until its last reply was sent."""
     sids = list(result.acknowledged)
     with engine.connect() as connection:
         rows = connection.execute(sa.text(
@@ -242,7 +246,13 @@ def count(engine: sa.engine.Engine, twilio: FakeTwilio, result: Round) -> dict[s
         per_conversation[row.conversation_id].append(arrival.get(row.provider_sid, -1))
     for positions in per_conversation.values():
         out_of_order += sum(1 for a, b in pairwise(positions) if b < a)
-    return {"replied": len(replied), "lost": lost, "duplicated": duplicated, "out_of_order": out_of_order}
+    with engine.connect() as connection:
+        last_sent = connection.scalar(sa.text("SELECT max(sent_at) FROM channel_outbox WHERE source_sid = ANY(:sids)"),
+                                      {"sids": sids})
+    # From the first message posted to the last reply sent (the store's own record of when it was sent).
+    seconds = (last_sent - result.started_at).total_seconds() if last_sent else float("inf")
+    return {"replied": len(replied), "lost": lost, "duplicated": duplicated, "out_of_order": out_of_order,
+            "seconds": seconds}
 
 
 async def run_rounds(args: argparse.Namespace) -> int:
@@ -283,12 +293,12 @@ async def run_rounds(args: argparse.Namespace) -> int:
         cpu_before, db_before = process_cpu.snapshot(), database_work(engine)
         spies = _spies(args.profile, servers) if args.profile and kill is None else {}
         result = await burst(args, name, http_port, kill, base, token)
-        waited = await asyncio.to_thread(settle, engine, result.acknowledged, args.settle)
+        await asyncio.to_thread(settle, engine, result.acknowledged, args.settle)
         cpu = process_cpu.spent(cpu_before, process_cpu.snapshot(), _cluster_pids())
         commits, rollbacks = (b - a for a, b in zip(db_before, database_work(engine), strict=True))
         _report_spies(spies, args.profile)
-        result.replied_seconds = result.seconds + waited
         figures = count(engine, twilio, result)
+        result.replied_seconds = figures["seconds"]
         rate = len(result.acknowledged) / result.seconds
         replied_rate = figures["replied"] / result.replied_seconds
         if kill is None:
