@@ -106,7 +106,7 @@ def _spies(names: list[str], servers: int) -> dict[str, tuple[Path, subprocess.P
     return spies
 
 
-def _report_spies(spies: dict[str, tuple[Path, subprocess.Popen[bytes]]], names: list[str] | None) -> None:
+def _report_spies(spies: dict[str, tuple[Path, subprocess.Popen[bytes]]]) -> None:
     for _, spy in spies.values():
         spy.send_signal(signal.SIGINT)
     for label, (out, spy) in spies.items():
@@ -296,7 +296,7 @@ async def run_rounds(args: argparse.Namespace) -> int:
         await asyncio.to_thread(settle, engine, result.acknowledged, args.settle)
         cpu = process_cpu.spent(cpu_before, process_cpu.snapshot(), _cluster_pids())
         commits, rollbacks = (b - a for a, b in zip(db_before, database_work(engine), strict=True))
-        _report_spies(spies, args.profile)
+        _report_spies(spies)
         figures = count(engine, twilio, result)
         result.replied_seconds = figures["seconds"]
         rate = len(result.acknowledged) / result.seconds
