@@ -14,6 +14,9 @@ if [ ! -x /usr/bin/chromium ]; then
     || { tail -20 var/chromium-install.log >&2; exit 1; }
 fi
 
+# The cluster's tests run supervisord and its event listener (requirements-cluster.txt, as cluster.sh installs it).
+command -v supervisord >/dev/null 2>&1 || pip install -q --disable-pip-version-check -r requirements-cluster.txt
+
 echo "== rasa data validate (warnings are failures)"
 rasa data validate --fail-on-warnings --domain domain.yml --data nlu stories --config config.yml \
   >var/validate.log 2>&1 || { grep -E "UserWarning|ERROR|Error" var/validate.log | sed 's/\x1b\[[0-9;]*m//g' >&2; exit 1; }
