@@ -34,19 +34,22 @@ def _machine() -> tuple[int, int]:
     return busy, idle
 
 
+def _process(pid: int | str) -> tuple[str, int] | None:
+    """A process's command name and CPU ticks (user + system, all threads); None when it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    rest = raw[raw.rindex(")") + 2 :].split()
+    return raw[raw.index("(") + 1 : raw.rindex(")")], int(rest[11]) + int(rest[12])  # utime, stime (fields 14, 15)
+
+
 def snapshot() -> Snapshot:
     """The CPU ticks every process has used so far."""
     per_pid: dict[int, tuple[str, int]] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:  # gone meanwhile
-            continue
-        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-        rest = raw[raw.rindex(")") + 2 :].split()
-        per_pid[int(entry.name)] = (comm, int(rest[11]) + int(rest[12]))  # utime, stime (fields 14, 15)
+        if entry.name.isdigit() and (found := _process(entry.name)) is not None:
+            per_pid[int(entry.name)] = found
     busy, idle = _machine()
     return Snapshot(per_pid, busy, idle)
 
@@ -82,12 +85,8 @@ def describe(seconds: dict[str, float], messages: int, top: int = 10) -> str:
 
 def cpu_seconds(pid: int) -> float:
     """CPU seconds a process (all its threads) has used so far (0 when it is gone)."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    rest = raw[raw.rindex(")") + 2 :].split()
-    return (int(rest[11]) + int(rest[12])) / TICKS
+    found = _process(pid)
+    return found[1] / TICKS if found is not None else 0.0
 
 
 def wait_until_quiet(pids: list[int] | None = None, *, below: float = 0.1, window: float = 2.0,
